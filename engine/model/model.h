@@ -1,0 +1,96 @@
+// The Model interface: everything a suite may ask of a language model.
+// Suites include this header and nothing else from engine/ (ARCHITECTURE.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ys::engine {
+
+struct LoadOptions {
+  std::optional<std::string> quant;  // re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1
+  int threads = 0;                   // 0 = all cores
+  int max_context = 0;               // 0 = the model's context length
+};
+
+struct SamplerParams {
+  double temperature = 0.0;  // 0 = greedy (argmax, ties to the lowest id)
+  int top_k = 0;             // 0 = off
+  double top_p = 1.0;        // 1 = off
+  uint64_t seed = 0;
+};
+
+struct LoglikelihoodRequest {
+  std::string context;
+  std::string continuation;
+};
+
+struct LoglikelihoodResult {
+  double logprob = 0.0;      // sum of log p(continuation tokens | prefix)
+  bool is_greedy = false;    // every continuation token was the argmax
+  int n_tokens = 0;          // continuation tokens scored
+  bool truncated = false;    // the input was left-truncated to the context window
+};
+
+enum class StopReason { stop_string, eos, max_tokens, context_full };
+const char* to_string(StopReason r);
+
+struct GenerateRequest {
+  std::string prompt;
+  int max_tokens = 256;
+  std::vector<std::string> stop;   // generation ends at the earliest occurrence; text cut there
+  SamplerParams sampler;
+};
+
+struct GenerateResult {
+  std::string text;          // generated text, cut before the earliest stop string
+  int n_tokens = 0;          // tokens generated
+  int n_prompt_tokens = 0;
+  StopReason reason = StopReason::max_tokens;
+};
+
+struct TokenLogprob {
+  int32_t id = 0;            // the token at this position
+  double logprob = 0.0;      // log p(id | previous tokens); 0 for the first token
+  int32_t argmax = 0;        // the most likely token given the previous tokens
+};
+
+struct ModelInfo {
+  std::string name;          // general.name
+  std::string architecture;  // general.architecture
+  std::string path;
+  std::string sha256;        // of the GGUF file
+  std::string weight_type;   // after any re-quantization, e.g. "q4_1" (most common type)
+  int n_layers = 0, n_heads = 0, n_kv_heads = 0, n_embd = 0, n_ff = 0, n_vocab = 0;
+  int n_ctx = 0;             // context window used
+  int threads = 0;
+  std::string isa;           // the CPU kernel variant selected, e.g. "avx512-vnni"
+};
+
+// Streaming callback for generate: called with each new piece of decoded text.
+using TextSink = void (*)(void* user, const std::string& piece);
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelInfo& info() const = 0;
+  // PROTOCOLS.md §1.3: tokenize context+continuation jointly, split at len(enc(context)),
+  // left-truncate to the window. Results are independent of how requests are batched.
+  virtual std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& reqs) = 0;
+  virtual std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& reqs,
+                                               TextSink sink = nullptr, void* user = nullptr) = 0;
+  // Teacher-forced per-token logprobs of `text` (BOS added as the model's metadata says).
+  virtual std::vector<TokenLogprob> token_logprobs(const std::string& text) = 0;
+  // Tokenizer access for suites that need token counts.
+  virtual std::vector<int32_t> tokenize(const std::string& text, bool add_bos) const = 0;
+  virtual std::string detokenize(const std::vector<int32_t>& ids) const = 0;
+};
+
+// Loads a GGUF model into the embedded CPU engine. Throws ys::Error.
+std::unique_ptr<Model> load_model(const std::filesystem::path& path, const LoadOptions& options);
+
+}  // namespace ys::engine

