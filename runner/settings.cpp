@@ -1,0 +1,183 @@
+#include "runner/settings.h"
+
+#include "common/error.h"
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace ys::runner {
+namespace {
+
+using Setter = std::function<void(const nlohmann::json&)>;
+
+// Binds config keys (== long flag names without dashes, '-' -> '_') to fields.
+std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& file) {
+  auto need = [file](const nlohmann::json& v, bool ok, const char* key, const char* what) {
+    if (!ok) fail(ErrorKind::invalid_input, "{}: key \"{}\": expected {}, got {}", file, key, what, v.dump());
+  };
+  auto str = [&](const char* key, std::string& dst) {
+    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_string(), key, "a string"); dst = v.get<std::string>(); });
+  };
+  auto integer = [&](const char* key, auto& dst) {
+    return Setter([&, key](const nlohmann::json& v) {
+      need(v, v.is_number_integer(), key, "an integer");
+      dst = v.get<std::remove_reference_t<decltype(dst)>>();
+    });
+  };
+  auto number = [&](const char* key, double& dst) {
+    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_number(), key, "a number"); dst = v.get<double>(); });
+  };
+  auto boolean = [&](const char* key, bool& dst) {
+    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_boolean(), key, "true or false"); dst = v.get<bool>(); });
+  };
+  std::map<std::string, Setter> m;
+  m["model"] = str("model", s.model);
+  m["suite"] = [&, file](const nlohmann::json& v) {
+    s.suites.clear();
+    if (v.is_string()) {
+      std::stringstream ss(v.get<std::string>());
+      for (std::string part; std::getline(ss, part, ',');) if (!part.empty()) s.suites.push_back(part);
+    } else if (v.is_array()) {
+      for (const auto& e : v) {
+        need(e, e.is_string(), "suite", "a string or an array of strings");
+        s.suites.push_back(e.get<std::string>());
+      }
+    } else {
+      need(v, false, "suite", "a string or an array of strings");
+    }
+  };
+  m["limit"] = integer("limit", s.limit);
+  m["limit_per_subject"] = integer("limit_per_subject", s.limit_per_subject);
+  m["num_fewshot"] = integer("num_fewshot", s.num_fewshot);
+  m["quant"] = str("quant", s.quant);
+  m["threads"] = integer("threads", s.threads);
+  m["batch_size"] = integer("batch_size", s.batch_size);
+  m["seed"] = integer("seed", s.seed);
+  m["bos"] = str("bos", s.bos);
+  m["chat_template"] = boolean("chat_template", s.chat_template);
+  m["db"] = str("db", s.db);
+  m["data_dir"] = str("data_dir", s.data_dir);
+  m["tag"] = str("tag", s.tag);
+  m["shard"] = str("shard", s.shard);
+  m["samples"] = integer("samples", s.samples);
+  m["temperature"] = number("temperature", s.temperature);
+  m["top_p"] = number("top_p", s.top_p);
+  m["unsafe_no_sandbox"] = boolean("unsafe_no_sandbox", s.unsafe_no_sandbox);
+  m["baseline_quant"] = str("baseline_quant", s.baseline_quant);
+  m["text_file"] = str("text_file", s.text_file);
+  m["device"] = str("device", s.device);
+  return m;
+}
+
+std::string flag_for_key(const std::string& key) {
+  std::string f = "--" + key;
+  for (char& c : f) if (c == '_') c = '-';
+  return f;
+}
+
+}  // namespace
+
+nlohmann::json RunSettings::to_json() const {
+  return {{"model", model},        {"suite", suites},         {"limit", limit},
+          {"limit_per_subject", limit_per_subject},           {"num_fewshot", num_fewshot},
+          {"quant", quant},        {"threads", threads},      {"batch_size", batch_size},
+          {"seed", seed},          {"bos", bos},              {"chat_template", chat_template},
+          {"tag", tag},            {"shard", shard},          {"samples", samples},
+          {"temperature", temperature},                       {"top_p", top_p},
+          {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
+          {"text_file", text_file}, {"device", device}};
+}
+
+void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
+  app.add_option("--model,-m", s.model, "GGUF model file (default: the set-up's SmolLM2)");
+  app.add_option("--suite,-s", s.suites, "Suites, comma separated: mmlu, gsm8k, gsm8k_cot, humaneval, wmt16-ro-en, ..., quant")
+      ->delimiter(',');
+  app.add_option("--limit", s.limit, "Evaluate only the first N documents of each suite (0 = all)");
+  app.add_option("--limit-per-subject", s.limit_per_subject, "MMLU: only the first N questions of each subject");
+  app.add_option("--num-fewshot", s.num_fewshot, "Few-shot examples (default: the protocol's)");
+  app.add_option("--quant", s.quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1");
+  app.add_option("--threads,-t", s.threads, "CPU threads (0 = all cores)");
+  app.add_option("--batch-size", s.batch_size, "Documents per engine call (results do not depend on it)");
+  app.add_option("--seed", s.seed, "Seed for sampling and for suites that draw at random");
+  app.add_option("--bos", s.bos, "Prepend BOS: auto (the tokenizer's default) | on | off");
+  app.add_flag("--chat-template", s.chat_template, "Wrap prompts in the model's chat template");
+  app.add_option("--db", s.db, "Result store (SQLite; env YARDSTICK_DB, default ./results.db)");
+  app.add_option("--data-dir", s.data_dir, "Data directory (env YARDSTICK_DATA, default ./data)");
+  app.add_option("--config", config_path, "JSON file with any of these settings (keys: flag names, '_' for '-')");
+  app.add_option("--tag", s.tag, "A label stored with the run");
+  app.add_option("--resume", s.resume, "Continue a killed run, skipping finished documents");
+  app.add_option("--shard", s.shard, "Evaluate a deterministic part I/N of each suite (1-based)");
+  app.add_option("--samples", s.samples, "Generations per document (HumanEval pass@k)");
+  app.add_option("--temperature", s.temperature, "Sampling temperature for --samples > 1");
+  app.add_option("--top-p", s.top_p, "Nucleus sampling threshold");
+  app.add_flag("--unsafe-no-sandbox", s.unsafe_no_sandbox, "Run HumanEval programs without bubblewrap (unsafe)");
+  app.add_option("--baseline-quant", s.baseline_quant, "quant suite: baseline weights f32|f16|bf16");
+  app.add_option("--text-file", s.text_file, "quant suite: corpus file (default: a fixed slice of WMT/MMLU text)");
+  app.add_option("--device", s.device, "cpu (cuda when built with CUDA)");
+}
+
+nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name) {
+  std::vector<std::set<std::string>> seen;
+  std::string duplicate;
+  auto cb = [&](int /*depth*/, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (ev == E::object_start) seen.emplace_back();
+    if (ev == E::object_end && !seen.empty()) seen.pop_back();
+    if (ev == E::key && !seen.empty()) {
+      std::string k = parsed.get<std::string>();
+      if (!seen.back().insert(k).second && duplicate.empty()) duplicate = k;
+    }
+    return true;
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text, cb);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(ErrorKind::format, "{}: not valid JSON: {}", source_name, e.what());
+  }
+  if (!duplicate.empty()) fail(ErrorKind::format, "{}: key \"{}\" appears twice", source_name, duplicate);
+  return j;
+}
+
+void apply_config_file(const std::string& path, const CLI::App& app, RunSettings& s) {
+  std::ifstream in(path);
+  if (!in) fail(ErrorKind::io, "{}: cannot open the config file (--config)", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j = parse_json_strict(ss.str(), path);
+  if (!j.is_object()) fail(ErrorKind::format, "{}: expected a JSON object of settings", path);
+  auto setters = config_setters(s, path);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto found = setters.find(it.key());
+    if (found == setters.end()) {
+      fail(ErrorKind::invalid_input, "{}: unknown key \"{}\" (keys are run flag names, e.g. \"num_fewshot\")",
+           path, it.key());
+    }
+    const CLI::Option* opt = app.get_option_no_throw(flag_for_key(it.key()));
+    if (opt != nullptr && opt->count() > 0) continue;  // the command line wins
+    found->second(it.value());
+  }
+}
+
+void validate(const RunSettings& s) {
+  if (s.limit < 0) fail(ErrorKind::invalid_input, "--limit: expected >= 0, got {}", s.limit);
+  if (s.batch_size < 1) fail(ErrorKind::invalid_input, "--batch-size: expected >= 1, got {}", s.batch_size);
+  if (s.threads < 0) fail(ErrorKind::invalid_input, "--threads: expected >= 0, got {}", s.threads);
+  if (s.samples < 1) fail(ErrorKind::invalid_input, "--samples: expected >= 1, got {}", s.samples);
+  if (s.bos != "auto" && s.bos != "on" && s.bos != "off") fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got \"{}\"", s.bos);
+  if (s.temperature < 0) fail(ErrorKind::invalid_input, "--temperature: expected >= 0, got {}", s.temperature);
+  if (s.top_p <= 0 || s.top_p > 1) fail(ErrorKind::invalid_input, "--top-p: expected in (0, 1], got {}", s.top_p);
+  if (!s.shard.empty()) {
+    int i = 0, n = 0;
+    char slash = 0;
+    std::stringstream ss(s.shard);
+    if (!(ss >> i >> slash >> n) || slash != '/' || n < 1 || i < 1 || i > n || !ss.eof()) {
+      fail(ErrorKind::invalid_input, "--shard: expected I/N with 1 <= I <= N, got \"{}\"", s.shard);
+    }
+  }
+}
+
+}  // namespace ys::runner

@@ -1,0 +1,83 @@
+// What every evaluation suite provides to the runner (ARCHITECTURE.md, suites/).
+//
+// A Task is a loaded, verified document set plus its protocol. The runner drives it in
+// two phases so it can batch requests across documents:
+//   requests(i) -> the model requests of document i (loglikelihood and/or generate)
+//   score(i, requests, results) -> one Sample record
+// and at the end aggregate(samples) -> metrics with standard errors.
+// A Task never touches the store and never includes a kernel header.
+#pragma once
+
+#include "engine/model/model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ys::suites {
+
+struct TaskOptions {
+  std::filesystem::path data_dir;      // where `yardstick data import` put the files
+  int num_fewshot = -1;                // -1 = the protocol's default
+  bool chat_template = false;          // not supported by every suite
+  int gen_samples = 1;                 // generations per document (HumanEval pass@k)
+  engine::SamplerParams sampler;       // generation sampler (default greedy)
+  std::map<std::string, std::string> extra;  // suite-specific options (e.g. "sandbox")
+};
+
+struct DocRequests {
+  std::string prompt;                                    // the rendered context, for hashing/flips
+  std::vector<engine::LoglikelihoodRequest> loglikelihood;
+  std::vector<engine::GenerateRequest> generate;
+};
+
+struct DocResults {
+  std::vector<engine::LoglikelihoodResult> loglikelihood;  // same order as the requests
+  std::vector<engine::GenerateResult> generate;
+};
+
+struct Sample {
+  std::string doc_id;                     // stable across runs, e.g. "abstract_algebra/17"
+  std::string prompt_hash;                // xxh64 hex of the prompt
+  nlohmann::json request;                 // what was asked
+  nlohmann::json output;                  // per-choice logprobs, or generated text(s)
+  std::string target;
+  std::map<std::string, double> scores;   // per-sample metric values, e.g. {"acc": 1}
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct Metric {
+  std::string name;      // e.g. "acc", "acc/stem", "exact_match,strict-match", "bleu"
+  double value = 0;
+  double stderr_ = 0;    // NaN when not defined
+  int64_t n = 0;
+  bool headline = false; // the metric a summary shows first
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual std::string name() const = 0;              // registry name, e.g. "mmlu"
+  virtual std::string protocol_version() const = 0;  // bumps when prompts/scoring change
+  virtual nlohmann::json protocol() const = 0;       // the protocol as data (few-shot, template, stops)
+  // sha256 of every data file used, by path relative to the data dir.
+  virtual std::map<std::string, std::string> dataset_hashes() const = 0;
+  virtual size_t size() const = 0;                   // documents, in dataset order
+  virtual std::string doc_id(size_t i) const = 0;
+  virtual DocRequests requests(size_t i) const = 0;
+  virtual Sample score(size_t i, const DocRequests& req, const DocResults& res) const = 0;
+  virtual std::vector<Metric> aggregate(const std::vector<Sample>& samples) const = 0;
+};
+
+// The explicit registry (suites/registry.cpp). Unknown names raise ys::Error with a
+// "did you mean" hint.
+std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& options);
+std::vector<std::string> task_names();
+
+}  // namespace ys::suites
