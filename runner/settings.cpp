@@ -162,6 +162,18 @@ void apply_config_file(const std::string& path, const CLI::App& app, RunSettings
   }
 }
 
+RunSettings settings_from_json(const nlohmann::json& j, const std::string& source_name) {
+  RunSettings s;
+  if (!j.is_object()) fail(ErrorKind::format, "{}: expected a JSON object of settings", source_name);
+  auto setters = config_setters(s, source_name);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto found = setters.find(it.key());
+    if (found == setters.end()) fail(ErrorKind::format, "{}: unknown settings key \"{}\"", source_name, it.key());
+    found->second(it.value());
+  }
+  return s;
+}
+
 void validate(const RunSettings& s) {
   if (s.limit < 0) fail(ErrorKind::invalid_input, "--limit: expected >= 0, got {}", s.limit);
   if (s.batch_size < 1) fail(ErrorKind::invalid_input, "--batch-size: expected >= 1, got {}", s.batch_size);

@@ -48,6 +48,8 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path);
 void apply_config_file(const std::string& path, const CLI::App& app, RunSettings& s);
 // Parses a JSON text, rejecting duplicate keys at any depth (used for config files).
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name);
+// Settings from a stored settings JSON (the run record); unknown keys are errors.
+RunSettings settings_from_json(const nlohmann::json& j, const std::string& source_name);
 // Validates values (ranges, enumerations, shard syntax). Throws ys::Error(invalid_input).
 void validate(const RunSettings& s);
 

@@ -93,6 +93,7 @@ class File {
   uint32_t version() const;
   uint64_t alignment() const;
   uint64_t file_size() const;
+  uint64_t data_offset() const;   // byte offset of the tensor data blob in the file
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, Value>>& metadata() const;

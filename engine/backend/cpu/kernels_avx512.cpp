@@ -1,0 +1,24 @@
+// AVX-512 (F, BW, VL, VNNI) variant (this file alone is compiled with those flags; chosen
+// at run time by matmul.cpp). Integer dots with VNNI vpdpbusd on 256-bit vectors.
+#include "engine/backend/cpu/simd_kernels.h"
+#include "engine/backend/cpu/simd_kquants.h"
+
+namespace ys::cpu {
+namespace {
+
+struct Avx512Dot {
+  static __m256i dot_us(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
+};
+
+}  // namespace
+
+const KernelSet& kernels_avx512() {
+  static const KernelSet k = [] {
+    KernelSet s = simd::make_kernels<Avx512Dot>();
+    simd::add_kquant_kernels<Avx512Dot>(s);
+    return s;
+  }();
+  return k;
+}
+
+}  // namespace ys::cpu

@@ -1,0 +1,142 @@
+#include "engine/backend/cpu/matmul.h"
+
+#include "common/error.h"
+#include "engine/backend/cpu/act_quant.h"
+#include "engine/backend/cpu/kernels.h"
+#include "engine/quant/blocks.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace ys::cpu {
+namespace {
+
+using quant::Type;
+
+constexpr int64_t kMinParallelWork = 64 * 1024;  // multiply-adds
+
+RowsFn pick(const KernelSet& k, Type t) {
+  switch (t) {
+    case Type::f32: return k.f32;
+    case Type::f16: return k.f16;
+    case Type::bf16: return k.bf16;
+    case Type::q4_0: return k.q4_0;
+    case Type::q4_1: return k.q4_1;
+    case Type::q8_0: return k.q8_0;
+    case Type::q4_k: return k.q4_k;
+    case Type::q5_k: return k.q5_k;
+    case Type::q6_k: return k.q6_k;
+    default: return nullptr;
+  }
+}
+
+const KernelSet& kernels_of(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return kernels_avx512();
+    case Isa::avx2: return kernels_avx2();
+    default: return kernels_scalar();
+  }
+}
+
+RowsFn find_kernel(Isa isa, Type t) {
+  for (int i = static_cast<int>(isa); i >= 0; --i) {
+    if (RowsFn f = pick(kernels_of(static_cast<Isa>(i)), t)) return f;
+  }
+  return nullptr;
+}
+
+enum class ActKind { f32, q8, q8k };
+
+ActKind act_kind(Type t) {
+  if (t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0) return ActKind::q8;
+  if (t == Type::q4_k || t == Type::q5_k || t == Type::q6_k) return ActKind::q8k;
+  return ActKind::f32;
+}
+
+Isa detect_isa() {
+  Isa best = Isa::scalar;
+  if (cpu_supports(Isa::avx512)) best = Isa::avx512;
+  else if (cpu_supports(Isa::avx2)) best = Isa::avx2;
+  if (const char* env = std::getenv("YS_ISA")) {
+    Isa want = best;
+    if (std::strcmp(env, "scalar") == 0) want = Isa::scalar;
+    else if (std::strcmp(env, "avx2") == 0) want = Isa::avx2;
+    else if (std::strcmp(env, "avx512") == 0) want = Isa::avx512;
+    else fail(ErrorKind::invalid_input, "env YS_ISA='{}': expected scalar, avx2 or avx512", env);
+    if (static_cast<int>(want) < static_cast<int>(best)) best = want;
+  }
+  return best;
+}
+
+}  // namespace
+
+bool cpu_supports(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return true;
+    case Isa::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    case Isa::avx512:
+      return cpu_supports(Isa::avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+}
+
+const char* isa_label(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return "avx512-vnni";
+    case Isa::avx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+Isa selected_isa() {
+  static const Isa isa = detect_isa();
+  return isa;
+}
+
+std::string isa_name() { return isa_label(selected_isa()); }
+
+bool matmul_supports(Type t) { return pick(kernels_scalar(), t) != nullptr; }
+
+void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  RowsFn fn = find_kernel(isa, w.type);
+  if (fn == nullptr) fail(ErrorKind::unsupported, "matmul: no CPU kernel for weight type {}", quant::name(w.type));
+  const int64_t bs = quant::traits(w.type).block_size;
+  if (w.cols <= 0 || w.cols % bs != 0 || w.rows < 0 || n_tok < 0)
+    fail(ErrorKind::invalid_input, "matmul: weight {}x{} of type {} (cols must be a positive multiple of {}), n_tok {}",
+         w.rows, w.cols, quant::name(w.type), bs, n_tok);
+  if (w.rows == 0 || n_tok == 0) return;
+
+  const ActKind kind = act_kind(w.type);
+  const void* act = x;
+  size_t stride = static_cast<size_t>(w.cols) * sizeof(float);
+  thread_local std::vector<uint8_t> buf;
+  if (kind != ActKind::f32) {
+    stride = kind == ActKind::q8 ? static_cast<size_t>(act_q8_groups(w.cols)) * sizeof(ActQ8x8)
+                                 : static_cast<size_t>(w.cols / 256) * sizeof(quant::block_q8_k);
+    buf.resize(stride * static_cast<size_t>(n_tok));
+    uint8_t* base = buf.data();
+    const int64_t cols = w.cols;
+    auto quantize_tokens = [&](int64_t t0, int64_t t1, int) {
+      for (int64_t t = t0; t < t1; ++t) {
+        if (kind == ActKind::q8) quantize_act_q8(x + t * cols, reinterpret_cast<ActQ8x8*>(base + t * stride), cols);
+        else quantize_act_q8k(x + t * cols, reinterpret_cast<quant::block_q8_k*>(base + t * stride), cols);
+      }
+    };
+    if (n_tok >= 8) pool.parallel_for(n_tok, quantize_tokens);
+    else quantize_tokens(0, n_tok, 0);
+    act = base;
+  }
+  // Small products are not worth waking the workers (the split never changes results).
+  auto rows_fn = [&](int64_t r0, int64_t r1, int) { fn(w, act, stride, n_tok, r0, r1, y); };
+  if (w.rows * w.cols * n_tok < kMinParallelWork) rows_fn(0, w.rows, 0);
+  else pool.parallel_for(w.rows, rows_fn);
+}
+
+void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  matmul_isa(selected_isa(), w, x, n_tok, y, pool);
+}
+
+}  // namespace ys::cpu

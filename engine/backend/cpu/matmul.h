@@ -1,0 +1,47 @@
+// Matrix product of a (possibly quantized) weight matrix with f32 activations.
+//
+// Y[t*rows + r] = sum_k W[r,k] * X[t*cols + k], t in [0, n_tok).
+//
+// Invariant: every Y element is computed by one fixed per-element routine with a fixed
+// summation order, so its bits do not depend on n_tok, on the thread count, on which
+// rows a thread gets, nor on the ISA variant (scalar, avx2 and avx512 agree bitwise).
+// Activations are quantized per token first (q4_0/q4_1/q8_0 weights: 8-bit blocks of 32
+// with an f32 scale; K-quant weights: q8_k), as llama.cpp does, so integer dot products
+// are exact; f32/f16/bf16 weights use f32 activations with fused multiply-adds.
+// The routine is spelled out in kernels.h (kernels_scalar.cpp is its plain version).
+//
+// Accuracy against an fp64 dot on the dequantized weights (tests/quant/matmul_test.cpp):
+//  * f32/f16/bf16: |err| <= (cols/16 + 4) * 2^-24 * sum|w x| (fma accumulation bound);
+//    measured <= 3.5e-8 * sum|w x| at cols 1536.
+//  * quantized weights: the 8-bit activations move each x by <= amax_block/254, so
+//    |err| <= sum_blocks sum|w| * amax_block(x) / 254 (+ 2e-5 sum|w x| of float rounding);
+//    measured max 6.6e-4 (q8_0) .. 9.4e-4 (q6_k) * sum|w x|, mean ~2e-4, with N(0,1) x.
+//    With activations that quantize exactly, only float rounding remains (tested).
+#pragma once
+
+#include "engine/backend/cpu/thread_pool.h"
+#include "engine/quant/types.h"
+
+#include <cstdint>
+#include <string>
+
+namespace ys::cpu {
+
+struct WeightView {
+  quant::Type type;
+  const void* data;
+  int64_t rows;
+  int64_t cols;  // = k; row-major, each row quant::row_bytes(type, cols) bytes
+};
+
+// Throws ys::Error(unsupported) for a type without a kernel and (invalid_input) when cols
+// is not a multiple of the type's block size.
+void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
+
+// The selected variant: "avx512-vnni", "avx2" or "scalar". Env YS_ISA=scalar|avx2|avx512
+// forces a lower variant (never a higher one than the CPU supports); read once.
+std::string isa_name();
+// True when matmul has a kernel for weights of this type.
+bool matmul_supports(quant::Type t);
+
+}  // namespace ys::cpu

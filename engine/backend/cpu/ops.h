@@ -1,0 +1,55 @@
+// Elementwise and attention ops of the CPU backend (everything but matmul).
+//
+// Every op computes each output element with one fixed routine and a fixed reduction
+// order, so results never depend on batch size, chunking or thread count.
+// Layouts: activations are row-major [n_tok, dim] float arrays.
+#pragma once
+
+#include <cstdint>
+
+namespace ys::cpu {
+
+class ThreadPool;
+
+// y[t,:] = x[t,:] / sqrt(mean(x[t,:]^2) + eps) * w[:]   (x and y may alias)
+void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float eps, float* y);
+
+// x[i] += b[i % dim] for every row (bias add).
+void add_bias(float* x, const float* b, int64_t n_tok, int64_t dim);
+
+// y[i] += x[i]
+void add_inplace(float* y, const float* x, int64_t n);
+
+// out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g))
+void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+
+// In-place softmax of one row, accumulated in double.
+void softmax(float* x, int64_t n);
+
+// Rotary position embedding, ggml semantics.
+struct RopeParams {
+  int n_rot = 0;                 // rotated dims per head (rope.dimension_count), even, <= head_dim
+  bool neox = false;             // false: pairs (2i, 2i+1) (llama); true: pairs (i, i+n_rot/2) (qwen2)
+  float freq_base = 10000.0f;
+  float freq_scale = 1.0f;       // 1/factor for linear and YaRN scaling
+  const float* freq_factors = nullptr;  // [n_rot/2] llama3 per-dimension divisors, or null
+  // YaRN (ext_factor = 0 disables the ramp)
+  float ext_factor = 0.0f;
+  float attn_factor = 1.0f;
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
+  int n_ctx_orig = 0;
+};
+
+// x: [n_tok, n_head * head_dim]; token t sits at position pos[t].
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeParams& p);
+
+// Causal GQA attention of n_tok queries of ONE sequence against its KV cache.
+// q:   [n_tok, n_head * head_dim], query t at position pos0 + t
+// k,v: cache rows [n_pos, n_kv_head * head_dim] with n_pos >= pos0 + n_tok
+// out: [n_tok, n_head * head_dim]; query t attends to cache rows 0..pos0+t.
+// Query head h uses kv head h / (n_head / n_kv_head). Scale = 1/sqrt(head_dim).
+void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
+               int n_kv_head, int head_dim, float* out, ThreadPool& pool);
+
+}  // namespace ys::cpu

@@ -1,0 +1,134 @@
+#include "engine/model/weights.h"
+
+#include "common/error.h"
+#include "engine/gguf/gguf.h"
+#include "engine/model/requant.h"
+#include "engine/quant/quant.h"
+
+#include <map>
+
+namespace ys::engine {
+
+namespace {
+
+std::string dims_str(const std::vector<uint64_t>& d) { return fmt::format("[{}]", fmt::join(d, ", ")); }
+
+class Binder {
+ public:
+  Binder(const gguf::File& f, Weights& w, std::optional<quant::Type> rq) : f_(f), w_(w), rq_(rq) {}
+
+  const gguf::TensorInfo* find(const std::string& name) const { return f_.find_tensor(name); }
+
+  const gguf::TensorInfo& expect(const std::string& name, const std::vector<uint64_t>& dims) const {
+    const gguf::TensorInfo* t = f_.find_tensor(name);
+    if (!t) fail(ErrorKind::format, "{}: missing tensor '{}' (expected dims {})", f_.path(), name, dims_str(dims));
+    if (t->dims != dims)
+      fail(ErrorKind::format, "{}: tensor '{}' has dims {}, expected {}", f_.path(), name, dims_str(t->dims),
+           dims_str(dims));
+    return *t;
+  }
+
+  // A vector of n floats (converted to f32 when stored otherwise).
+  const float* vec(const std::string& name, uint64_t n) {
+    const gguf::TensorInfo& t = expect(name, {n});
+    if (t.type == quant::Type::f32) return reinterpret_cast<const float*>(f_.tensor_data(t).data());
+    std::vector<uint8_t> buf(size_t(n * sizeof(float)));
+    quant::dequantize_row(t.type, f_.tensor_data(t).data(), reinterpret_cast<float*>(buf.data()), int64_t(n));
+    w_.owned.push_back(std::move(buf));
+    return reinterpret_cast<const float*>(w_.owned.back().data());
+  }
+
+  // A matrix [rows, cols] (GGUF dims [cols, rows]), or `n_mat` stacked ones (dims [cols, rows, n_mat]).
+  std::vector<cpu::WeightView> mats(const std::string& name, uint64_t cols, uint64_t rows, uint64_t n_mat = 0) {
+    std::vector<uint64_t> dims = {cols, rows};
+    if (n_mat) dims.push_back(n_mat);
+    const gguf::TensorInfo& t = expect(name, dims);
+    quant::Type type = t.type;
+    const void* data = f_.tensor_data(t).data();
+    const uint64_t total_rows = rows * (n_mat ? n_mat : 1);
+    if (rq_ && *rq_ != type) {
+      w_.owned.push_back(convert_rows(name, type, data, int64_t(total_rows), int64_t(cols), *rq_));
+      type = *rq_;
+      data = w_.owned.back().data();
+    }
+    if (!cpu::matmul_supports(type))
+      fail(ErrorKind::unsupported, "{}: tensor '{}' has type {}, which the CPU engine cannot multiply", f_.path(), name,
+           quant::name(type));
+    if (cols % quant::traits(type).block_size != 0)
+      fail(ErrorKind::format, "{}: tensor '{}': row length {} is not a multiple of the {} block size", f_.path(), name,
+           cols, quant::name(type));
+    elements_[quant::name(type)] += total_rows * cols;
+    std::vector<cpu::WeightView> out;
+    const uint64_t mat_bytes = quant::row_bytes(type, cols) * rows;
+    for (uint64_t e = 0; e < (n_mat ? n_mat : 1); ++e)
+      out.push_back({type, static_cast<const uint8_t*>(data) + e * mat_bytes, int64_t(rows), int64_t(cols)});
+    return out;
+  }
+  cpu::WeightView mat(const std::string& name, uint64_t cols, uint64_t rows) { return mats(name, cols, rows)[0]; }
+
+  std::string main_type() const {
+    std::string best;
+    uint64_t n = 0;
+    for (const auto& [k, v] : elements_)
+      if (v > n) best = k, n = v;
+    return best;
+  }
+
+ private:
+  const gguf::File& f_;
+  Weights& w_;
+  std::optional<quant::Type> rq_;
+  std::map<std::string, uint64_t> elements_;
+};
+
+void bind_layer(Binder& b, const HParams& h, int il, LayerWeights& L) {
+  const std::string p = fmt::format("blk.{}.", il);
+  const uint64_t e = uint64_t(h.n_embd), qd = uint64_t(h.n_head) * h.head_dim, kvd = uint64_t(h.n_kv_head) * h.head_dim;
+  const uint64_t ff = uint64_t(h.n_ff);
+  L.attn_norm = b.vec(p + "attn_norm.weight", e);
+  L.wq = b.mat(p + "attn_q.weight", e, qd);         // [n_embd, n_head*hd] in GGUF order
+  L.wk = b.mat(p + "attn_k.weight", e, kvd);
+  L.wv = b.mat(p + "attn_v.weight", e, kvd);
+  L.wo = b.mat(p + "attn_output.weight", qd, e);
+  if (h.qkv_bias) {
+    L.bq = b.vec(p + "attn_q.bias", qd);
+    L.bk = b.vec(p + "attn_k.bias", kvd);
+    L.bv = b.vec(p + "attn_v.bias", kvd);
+  }
+  L.ffn_norm = b.vec(p + "ffn_norm.weight", e);
+  if (h.n_expert == 0) {
+    L.w_gate = b.mat(p + "ffn_gate.weight", e, ff);
+    L.w_up = b.mat(p + "ffn_up.weight", e, ff);
+    L.w_down = b.mat(p + "ffn_down.weight", ff, e);
+    return;
+  }
+  const uint64_t ne = uint64_t(h.n_expert);
+  L.router = b.mat(p + "ffn_gate_inp.weight", e, ne);
+  L.gate_exps = b.mats(p + "ffn_gate_exps.weight", e, ff, ne);
+  L.up_exps = b.mats(p + "ffn_up_exps.weight", e, ff, ne);
+  L.down_exps = b.mats(p + "ffn_down_exps.weight", ff, e, ne);
+}
+
+}  // namespace
+
+std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant) {
+  auto w = std::make_unique<Weights>();
+  Binder b(f, *w, requant);
+  const gguf::TensorInfo* te = b.find("token_embd.weight");
+  if (!te || te->dims.size() != 2)
+    fail(ErrorKind::format, "{}: missing 2-D tensor 'token_embd.weight' [n_embd, n_vocab]", f.path());
+  if (te->dims[1] == 0 || te->dims[1] > (1u << 24))
+    fail(ErrorKind::format, "{}: token_embd.weight has an implausible vocabulary size {}", f.path(), te->dims[1]);
+  h.n_vocab = int(te->dims[1]);
+  const uint64_t e = uint64_t(h.n_embd), nv = uint64_t(h.n_vocab);
+  w->tok_embd = b.mat("token_embd.weight", e, nv);
+  w->output_norm = b.vec("output_norm.weight", e);
+  w->output = b.find("output.weight") ? b.mat("output.weight", e, nv) : w->tok_embd;
+  if (b.find("rope_freqs.weight")) w->rope_freqs = b.vec("rope_freqs.weight", uint64_t(h.n_rot / 2));
+  w->layers.resize(size_t(h.n_layer));
+  for (int il = 0; il < h.n_layer; ++il) bind_layer(b, h, il, w->layers[size_t(il)]);
+  w->weight_type = b.main_type();
+  return w;
+}
+
+}  // namespace ys::engine

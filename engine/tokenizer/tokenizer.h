@@ -1,0 +1,87 @@
+// Tokenizers built from GGUF metadata: byte-level BPE (tokenizer.ggml.model = "gpt2")
+// and SentencePiece-style (tokenizer.ggml.model = "llama"), plus chat templates.
+//
+// A Tokenizer is a pure value built from a Vocab; vocab_from_gguf() is the only
+// function that reads GGUF. Encoding matches llama.cpp's tokenizer for the supported
+// pre-tokenizer types (tests/fixtures/tokenizer/ holds the golden ids).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ys::gguf {
+class File;
+}
+
+namespace ys::tok {
+
+// Token types as stored in tokenizer.ggml.token_type.
+enum TokenType : int32_t {
+  kTokenUndefined = 0,
+  kTokenNormal = 1,
+  kTokenUnknown = 2,
+  kTokenControl = 3,
+  kTokenUserDefined = 4,
+  kTokenUnused = 5,
+  kTokenByte = 6,
+};
+
+struct Vocab {
+  std::vector<std::string> tokens;   // tokenizer.ggml.tokens
+  std::vector<float> scores;         // tokenizer.ggml.scores (may be empty for gpt2)
+  std::vector<int32_t> types;        // tokenizer.ggml.token_type (empty = all normal)
+  std::vector<std::string> merges;   // tokenizer.ggml.merges ("left right"), gpt2 only
+  std::string model;                 // "gpt2" | "llama"
+  std::string pre;                   // tokenizer.ggml.pre, e.g. "smollm", "llama-bpe", "qwen2"
+  int32_t bos = -1, eos = -1, unk = -1, pad = -1, eot = -1;
+  bool add_bos = false, add_eos = false;
+  bool add_space_prefix = true;      // SentencePiece: prepend U+2581 to the text
+  std::string chat_template;         // tokenizer.chat_template (Jinja source, may be empty)
+};
+
+// Reads the tokenizer.* metadata of a GGUF file. Throws ys::Error(format|unsupported)
+// naming the file and key.
+Vocab vocab_from_gguf(const gguf::File& f);
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(Vocab v);   // pure value; no I/O. Throws ys::Error on an inconsistent vocab.
+  Tokenizer(const Tokenizer&);
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(const Tokenizer&);
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+  ~Tokenizer();
+
+  // add_special: prepend BOS / append EOS as the metadata says (add_bos/add_eos).
+  // parse_special: control/user-defined tokens written in the text map to their ids.
+  std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special = true) const;
+  // Concatenated pieces; the inverse of encode for text without special tokens.
+  std::string decode(const std::vector<int32_t>& ids) const;
+  std::string piece(int32_t id) const;                  // the bytes this token decodes to
+  const std::string& token_text(int32_t id) const;      // raw vocab string (throws on a bad id)
+  int32_t n_vocab() const;
+  int32_t bos() const;
+  int32_t eos() const;
+  bool add_bos() const;
+  bool is_eog(int32_t id) const;   // eos, eot, <|im_end|>, <|eot_id|>, <|end_of_text|>, ...
+  const Vocab& vocab() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ChatMessage {
+  std::string role, content;
+};
+
+// Renders messages with the family's template detected from Vocab::chat_template:
+// ChatML (SmolLM2/Qwen; SmolLM2's default system message is inserted when the first
+// message is not a system one), Llama 3, Llama 2 / Mistral [INST]. Unknown or empty
+// templates fall back to ChatML. add_generation_prompt appends the assistant header.
+std::string apply_chat_template(const Vocab& v, const std::vector<ChatMessage>& msgs, bool add_generation_prompt);
+
+}  // namespace ys::tok

@@ -1,0 +1,270 @@
+#include "runner/pipeline.h"
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "common/version.h"
+#include "runner/hardware.h"
+#include "runner/progress.h"
+#include "suites/suite.h"
+
+#include <fmt/core.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <sstream>
+
+namespace ys::runner {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_signal(int) { g_interrupted.store(true); }
+
+struct SignalGuard {
+  using Handler = void (*)(int);
+  Handler old_int, old_term;
+  SignalGuard() : old_int(std::signal(SIGINT, on_signal)), old_term(std::signal(SIGTERM, on_signal)) {}
+  ~SignalGuard() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+};
+
+// The documents of a suite this run evaluates: the first `limit`, then shard I/N by index.
+std::vector<size_t> select_docs(size_t size, const RunSettings& s) {
+  size_t n = s.limit > 0 ? std::min(size, static_cast<size_t>(s.limit)) : size;
+  size_t shard_i = 0, shard_n = 1;
+  if (!s.shard.empty()) {
+    char slash = 0;
+    std::stringstream ss(s.shard);
+    ss >> shard_i >> slash >> shard_n;
+    shard_i -= 1;
+  }
+  std::vector<size_t> docs;
+  for (size_t i = 0; i < n; ++i) {
+    if (i % shard_n == shard_i) docs.push_back(i);
+  }
+  return docs;
+}
+
+suites::TaskOptions task_options(const RunSettings& s) {
+  suites::TaskOptions o;
+  o.data_dir = s.data_dir;
+  o.num_fewshot = s.num_fewshot;
+  o.chat_template = s.chat_template;
+  o.gen_samples = s.samples;
+  o.sampler.temperature = s.temperature;
+  o.sampler.top_p = s.top_p;
+  o.sampler.seed = s.seed;
+  if (s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
+  if (s.unsafe_no_sandbox) o.extra["unsafe_no_sandbox"] = "1";
+  return o;
+}
+
+store::SampleRecord to_record(const suites::Sample& s) {
+  store::SampleRecord r;
+  r.doc_id = s.doc_id;
+  r.prompt_hash = s.prompt_hash;
+  r.request_json = s.request.dump();
+  r.output_json = s.output.dump();
+  r.target = s.target;
+  r.scores_json = nlohmann::json(s.scores).dump();
+  r.extra_json = s.extra.dump();
+  return r;
+}
+
+suites::Sample from_record(const store::SampleRecord& r) {
+  suites::Sample s;
+  s.doc_id = r.doc_id;
+  s.prompt_hash = r.prompt_hash;
+  s.request = nlohmann::json::parse(r.request_json);
+  s.output = nlohmann::json::parse(r.output_json);
+  s.target = r.target;
+  s.scores = nlohmann::json::parse(r.scores_json).get<std::map<std::string, double>>();
+  s.extra = nlohmann::json::parse(r.extra_json);
+  return s;
+}
+
+// Executes one batch of documents through the engine and scores them.
+std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& model,
+                                      const std::vector<size_t>& batch, int64_t& tokens) {
+  std::vector<suites::DocRequests> reqs;
+  std::vector<engine::LoglikelihoodRequest> ll;
+  std::vector<engine::GenerateRequest> gen;
+  for (size_t i : batch) {
+    reqs.push_back(task.requests(i));
+    ll.insert(ll.end(), reqs.back().loglikelihood.begin(), reqs.back().loglikelihood.end());
+    gen.insert(gen.end(), reqs.back().generate.begin(), reqs.back().generate.end());
+  }
+  std::vector<engine::LoglikelihoodResult> ll_res = ll.empty() ? decltype(ll_res){} : model.loglikelihood(ll);
+  std::vector<engine::GenerateResult> gen_res = gen.empty() ? decltype(gen_res){} : model.generate(gen);
+  if (ll_res.size() != ll.size() || gen_res.size() != gen.size()) {
+    fail(ErrorKind::internal, "engine returned {} + {} results for {} + {} requests", ll_res.size(), gen_res.size(),
+         ll.size(), gen.size());
+  }
+  std::vector<suites::Sample> out;
+  size_t ll_at = 0, gen_at = 0;
+  for (size_t b = 0; b < batch.size(); ++b) {
+    suites::DocResults res;
+    for (size_t k = 0; k < reqs[b].loglikelihood.size(); ++k) {
+      res.loglikelihood.push_back(ll_res[ll_at++]);
+      tokens += res.loglikelihood.back().n_tokens;
+    }
+    for (size_t k = 0; k < reqs[b].generate.size(); ++k) {
+      res.generate.push_back(gen_res[gen_at++]);
+      tokens += res.generate.back().n_tokens + res.generate.back().n_prompt_tokens;
+    }
+    out.push_back(task.score(batch[b], reqs[b], res));
+  }
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(RunSettings settings, store::Store& store) : settings_(std::move(settings)), store_(store) {}
+
+engine::Model& Pipeline::model() {
+  if (!model_) {
+    engine::LoadOptions lo;
+    if (!settings_.quant.empty()) lo.quant = settings_.quant;
+    lo.threads = settings_.threads;
+    model_ = engine::load_model(settings_.model, lo);
+    model_sha256_ = model_->info().sha256;
+  }
+  return *model_;
+}
+
+std::vector<SuiteOutcome> Pipeline::run() {
+  HardwareFingerprint hw = detect_hardware();
+  hardware_id_ = store_.upsert_hardware(to_record(hw));
+  std::vector<SuiteOutcome> outcomes;
+  if (!settings_.resume.empty()) {
+    std::string id = store_.resolve_run_id(settings_.resume);
+    std::optional<store::RunRecord> rec = store_.get_run(id);
+    if (rec->status == "done") fail(ErrorKind::invalid_input, "--resume {}: that run already finished", id);
+    RunSettings stored = settings_from_json(nlohmann::json::parse(rec->settings_json), "run " + id);
+    stored.threads = settings_.threads;        // do not change results
+    stored.batch_size = settings_.batch_size;  // do not change results
+    stored.data_dir = settings_.data_dir;
+    settings_ = stored;
+    outcomes.push_back(run_suite(rec->suite, id));
+    return outcomes;
+  }
+  for (const std::string& suite : settings_.suites) outcomes.push_back(run_suite(suite, ""));
+  return outcomes;
+}
+
+SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& resume_id) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options(settings_));
+  std::vector<size_t> docs = select_docs(task->size(), settings_);
+  engine::Model& m = model();
+
+  RunSettings for_record = settings_;
+  for_record.suites = {suite};
+  store::RunRecord rec;
+  rec.kind = "eval";
+  rec.suite = suite;
+  rec.model_path = settings_.model;
+  rec.model_sha256 = model_sha256_;
+  rec.quant = settings_.quant.empty() ? m.info().weight_type : settings_.quant;
+  rec.settings_json = for_record.to_json().dump();
+  rec.dataset_json = nlohmann::json(task->dataset_hashes()).dump();
+  rec.protocol_json = task->protocol().dump();
+  rec.protocol_version = task->protocol_version();
+  rec.code_version = git_commit();
+  rec.seed = static_cast<int64_t>(settings_.seed);
+  rec.hardware_id = hardware_id_;
+  rec.tag = settings_.tag;
+
+  std::string run_id = resume_id;
+  double previous_wall = 0;
+  int64_t tokens = 0;
+  if (run_id.empty()) {
+    run_id = store_.create_run(rec);
+  } else {
+    store::RunRecord old = *store_.get_run(run_id);
+    if (old.model_sha256 != rec.model_sha256) fail(ErrorKind::invalid_input, "--resume {}: the model file changed (sha256 {} != {})", run_id, rec.model_sha256, old.model_sha256);
+    if (old.dataset_json != rec.dataset_json) fail(ErrorKind::invalid_input, "--resume {}: the dataset files changed", run_id);
+    if (old.protocol_version != rec.protocol_version) fail(ErrorKind::invalid_input, "--resume {}: protocol version {} != {}", run_id, rec.protocol_version, old.protocol_version);
+    previous_wall = old.wall_s.value_or(0);
+    tokens = old.tokens.value_or(0);
+  }
+  std::set<std::string> finished = store_.finished_doc_ids(run_id);
+  std::vector<size_t> pending;
+  for (size_t i : docs) {
+    if (!finished.count(task->doc_id(i))) pending.push_back(i);
+  }
+
+  SignalGuard guard;
+  try {
+    Progress progress(suite, static_cast<int64_t>(docs.size()), static_cast<int64_t>(docs.size() - pending.size()));
+    size_t bs = static_cast<size_t>(settings_.batch_size);
+    for (size_t at = 0; at < pending.size(); at += bs) {
+      std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
+                                pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
+      int64_t batch_tokens = 0;
+      std::vector<suites::Sample> samples = run_batch(*task, m, batch, batch_tokens);
+      std::vector<store::SampleRecord> records;
+      for (const auto& s : samples) records.push_back(to_record(s));
+      store_.append_samples(run_id, records);
+      tokens += batch_tokens;
+      progress.advance(static_cast<int64_t>(batch.size()), batch_tokens);
+      if (g_interrupted.load()) fail(ErrorKind::io, "interrupted; continue with `yardstick run --resume {}`", run_id);
+    }
+    progress.finish();
+
+    // Aggregate from the store, in document order, so a resumed run equals an uninterrupted one.
+    std::map<std::string, suites::Sample> by_id;
+    for (const store::SampleRecord& r : store_.get_samples(run_id)) by_id.emplace(r.doc_id, from_record(r));
+    std::vector<suites::Sample> ordered;
+    for (size_t i : docs) {
+      auto it = by_id.find(task->doc_id(i));
+      if (it == by_id.end()) fail(ErrorKind::internal, "run {}: sample {} missing after the run", run_id, task->doc_id(i));
+      ordered.push_back(std::move(it->second));
+    }
+    std::vector<store::MetricRecord> metrics;
+    for (const suites::Metric& mt : task->aggregate(ordered)) {
+      store::MetricRecord r;
+      r.name = mt.name;
+      r.value = mt.value;
+      if (mt.stderr_ == mt.stderr_) r.std_err = mt.stderr_;
+      r.n = mt.n;
+      r.headline = mt.headline;
+      metrics.push_back(r);
+    }
+    store_.set_metrics(run_id, metrics);
+    double wall = previous_wall + seconds_since(t0);
+    store_.finish_run(run_id, "done", wall, tokens, "");
+    return SuiteOutcome{run_id, suite, store_.get_metrics(run_id), static_cast<int64_t>(docs.size()), wall, tokens};
+  } catch (const std::exception& e) {
+    store_.finish_run(run_id, "failed", previous_wall + seconds_since(t0), tokens, e.what());
+    throw;
+  }
+}
+
+void print_summary(const std::vector<SuiteOutcome>& outcomes) {
+  for (const SuiteOutcome& o : outcomes) {
+    fmt::print("\n{}  (run {}, {} docs, {:.1f} s, {:.1f} tokens/s)\n", o.suite, o.run_id, o.docs, o.wall_s,
+               o.wall_s > 0 ? static_cast<double>(o.tokens) / o.wall_s : 0.0);
+    fmt::print("  {:<40} {:>10} {:>10} {:>7}\n", "metric", "value", "± stderr", "n");
+    int shown = 0;
+    for (const store::MetricRecord& m : o.metrics) {
+      if (!m.headline && shown >= 12) continue;
+      std::string se = m.std_err ? fmt::format("{:.4f}", *m.std_err) : "-";
+      fmt::print("  {:<40} {:>10.4f} {:>10} {:>7}\n", m.name, m.value, se, m.n);
+      ++shown;
+    }
+    if (o.metrics.size() > static_cast<size_t>(shown)) {
+      fmt::print("  ... {} more metrics: yardstick show {}\n", o.metrics.size() - static_cast<size_t>(shown), o.run_id);
+    }
+  }
+}
+
+}  // namespace ys::runner

@@ -1,0 +1,45 @@
+// The one path a run takes (ARCHITECTURE.md): settings -> store record -> task ->
+// engine requests in batches -> sample records as they finish -> metrics.
+#pragma once
+
+#include "engine/model/model.h"
+#include "runner/settings.h"
+#include "runner/store/store.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ys::runner {
+
+struct SuiteOutcome {
+  std::string run_id;
+  std::string suite;
+  std::vector<store::MetricRecord> metrics;
+  int64_t docs = 0;
+  double wall_s = 0;
+  int64_t tokens = 0;
+};
+
+class Pipeline {
+ public:
+  Pipeline(RunSettings settings, store::Store& store);
+  // Runs every suite of the settings (or continues settings.resume); returns one outcome
+  // per suite. Throws ys::Error on bad input; a failure mid-run marks the run failed.
+  std::vector<SuiteOutcome> run();
+
+ private:
+  SuiteOutcome run_suite(const std::string& suite, const std::string& resume_id);
+  engine::Model& model();
+
+  RunSettings settings_;
+  store::Store& store_;
+  std::unique_ptr<engine::Model> model_;
+  std::string model_sha256_;
+  std::string hardware_id_;
+};
+
+// Prints the summary table (metric, value ± stderr, n) of finished suites.
+void print_summary(const std::vector<SuiteOutcome>& outcomes);
+
+}  // namespace ys::runner
