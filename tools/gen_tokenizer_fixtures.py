@@ -7,10 +7,12 @@ Reference: llama-cpp-python (llama.cpp's tokenizer, vocab only, special tokens p
 Cross-check: HF `tokenizers`, a ByteLevel BPE built from the GGUF's vocab + merges (read with
 the `gguf` package) with SmolLM2's pre-tokenizer (individual digits, then the GPT-2 split).
 Strings where the two disagree are listed under "disagreements"; the test uses llama.cpp's ids.
+"variants": the same vocabulary re-labelled with other tokenizer.ggml.pre values (a GGUF
+with the metadata only), tokenized by llama.cpp, to check the other pre-tokenizer rules.
 Also writes per-line token counts and a SHA-256 of all ids for whole dataset files
 ("corpora"), checked by the test when the datasets are present.
 """
-import argparse, hashlib, json, os, sys
+import argparse, hashlib, json, os, sys, tempfile
 
 import gguf
 import llama_cpp
@@ -46,7 +48,7 @@ STRINGS = [
     "∑∫∂√∞ ≤ ≥ ≠", "α β γ δ ε", "x² + y³ = z⁴", "½ ¼ ¾", "①②③", "Ⅻ", "٣٤٥ ١٢", "१२३",
     "\u00a0nbsp\u00a0", "\u3000ideographic space", "zero\u200bwidth", "soft\u00adhyphen", "nel\u0085line",
     "tab\tseparated\tvalues", "mixed \t \n whitespace \r\n end", "line1\nline2\r\nline3\rline4",
-    "\x00null\x01ctrl\x1f", "\ufffd replacement", "\ufeffBOM at start", "\U0001F600\U0001F4A9",
+    "\x00null\x01ctrl\x1f", "a\x04b\x06c\x13d\x14e\x16f\x1dg\x7f", "\ufffd replacement", "\ufeffBOM at start", "\U0001F600\U0001F4A9",
     "a" * 50, " " * 33, "ab" * 40, "1" * 25, "\n" * 10 + "x",
     "<|im_start|>", "<|im_end|>", "<|endoftext|>",
     "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n",
@@ -94,11 +96,43 @@ def build_hf(path):
     return tok
 
 
+VARIANT_PRES = ["llama-bpe", "qwen2", "gpt-2", "default"]
+
+
+def write_variant(src, pre, out):
+    """A metadata-only copy of `src` with tokenizer.ggml.pre replaced (enough for vocab_only)."""
+    r = gguf.GGUFReader(src)
+    w = gguf.GGUFWriter(out, arch=bytes(r.fields["general.architecture"].parts[-1]).decode())
+    for k, f in r.fields.items():
+        if k.startswith("GGUF.") or k == "general.architecture":
+            continue
+        t = f.types[0]
+        if k == "tokenizer.ggml.pre":
+            w.add_string(k, pre)
+        elif t == gguf.GGUFValueType.ARRAY:
+            if f.types[1] == gguf.GGUFValueType.STRING:
+                w.add_array(k, [bytes(f.parts[i]).decode("utf-8") for i in f.data])
+            else:
+                w.add_array(k, [f.parts[i][0].item() for i in f.data])
+        elif t == gguf.GGUFValueType.STRING:
+            w.add_string(k, bytes(f.parts[f.data[0]]).decode("utf-8"))
+        else:
+            w.add_key_value(k, f.parts[f.data[0]][0].item(), t)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def ids_digest(lines_ids):
     h = hashlib.sha256()
     for ids in lines_ids:
         h.update((",".join(map(str, ids)) + "\n").encode())
     return h.hexdigest()
+
+
+def case_bytes(c):
+    return c["text"].encode("utf-8") if "text" in c else bytes.fromhex(c["bytes_hex"])
 
 
 def main():
@@ -123,6 +157,15 @@ def main():
         cases.append(case)
     for b in BYTE_STRINGS:
         cases.append({"bytes_hex": b.hex(), "ids": llm.tokenize(b, add_bos=False, special=True)})
+
+    variants = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for pre in VARIANT_PRES:
+            path = os.path.join(tmp, f"{pre}.gguf")
+            write_variant(a.model, pre, path)
+            v = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
+            variants[pre] = [v.tokenize(case_bytes(c), add_bos=False, special=True) for c in cases]
+            del v
 
     corpora = []
     for rel in CORPORA:
@@ -155,6 +198,7 @@ def main():
         "corpus_ids_digest": "sha256 over lines of comma-joined decimal ids, each line followed by \\n",
         "disagreements": disagreements,
         "cases": cases,
+        "variants": variants,
         "corpora": corpora,
     }
     with open(a.out, "w", encoding="utf-8") as fh:

@@ -17,7 +17,7 @@ done
 PKGS=(cmake g++ make pkg-config ccache python3 python3-pip
       libdnnl-dev nlohmann-json3-dev libsqlite3-dev catch2 libbenchmark-dev
       libcli11-dev libfmt-dev libpcre2-dev zlib1g-dev libssl-dev libxxhash-dev
-      bubblewrap clang sqlite3)
+      bubblewrap clang sqlite3 chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,8 @@ namespace {
 
 constexpr uint64_t kMinKvBytes = 8 + 4 + 1;          // key length, value type, 1-byte value
 constexpr uint64_t kMinTensorBytes = 8 + 4 + 4 + 8;  // name length, n_dims, type, offset
+// Counts are only upper bounds until the entries are parsed: reserve at most this many.
+constexpr uint64_t kMaxReserve = 1 << 16;
 
 // Smallest encoded size of one array element of type t (strings: the length field).
 uint64_t min_elem_bytes(ValueType t) {
@@ -76,7 +78,7 @@ class Parser {
 
   void metadata(uint64_t n_kv) {
     std::unordered_set<std::string> seen;
-    out_.metadata.reserve(n_kv);
+    out_.metadata.reserve(std::min<uint64_t>(n_kv, kMaxReserve));
     for (uint64_t i = 0; i < n_kv; ++i) {
       cur_.set_context(fmt::format("metadata entry #{}", i));
       const uint64_t key_at = cur_.pos();
@@ -134,7 +136,7 @@ class Parser {
     if (total_elements_ > kMaxArrayElements) {
       cur_.fail_at(count_at, "array count", "more than {} array elements in the file", kMaxArrayElements);
     }
-    a.items.reserve(count);
+    a.items.reserve(std::min<uint64_t>(count, kMaxReserve));
     for (uint64_t i = 0; i < count; ++i) a.items.push_back(value(a.elem_type, depth));
     return a;
   }
@@ -170,8 +172,8 @@ class Parser {
 
 void Parser::tensor_table(uint64_t n_tensors) {
   std::unordered_set<std::string> seen;
-  out_.tensors.reserve(n_tensors);
-  offset_at_.reserve(n_tensors);
+  out_.tensors.reserve(std::min<uint64_t>(n_tensors, kMaxReserve));
+  offset_at_.reserve(std::min<uint64_t>(n_tensors, kMaxReserve));
   for (uint64_t i = 0; i < n_tensors; ++i) out_.tensors.push_back(tensor(i, seen));
   cur_.set_context("");
   const uint64_t end = cur_.pos();

@@ -19,8 +19,9 @@ inline constexpr uint32_t kMaxDims = 4;
 inline constexpr int kMaxNesting = 8;                     // array-in-array depth
 inline constexpr uint64_t kMaxKeyLength = 65535;
 // Total array elements over the whole file: bounds the in-memory expansion of
-// small-element arrays (each Value is ~48 bytes) to well under a gigabyte.
-inline constexpr uint64_t kMaxArrayElements = uint64_t{1} << 24;
+// small-element arrays (each Value is ~48 bytes) to ~400 MB. Real vocabularies need
+// ~1-2M (tokens + merges + scores + token types of a 256k vocabulary).
+inline constexpr uint64_t kMaxArrayElements = uint64_t{1} << 23;
 
 struct Parsed {
   uint32_t version = 0;

@@ -123,7 +123,7 @@ gguf::Writer synth_model(const SynthSpec& s) {
   WeightGen g(s, w);
   const uint64_t e = uint64_t(s.n_embd), hd = uint64_t(s.n_embd / s.n_head), ff = uint64_t(s.n_ff);
   const uint64_t qd = hd * uint64_t(s.n_head), kvd = hd * uint64_t(s.n_kv_head), nv = uint64_t(s.n_vocab);
-  g.mat("token_embd.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)) * 4.0);
+  g.mat("token_embd.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)));
   if (s.rope_scaling == "llama3")
     g.f32("rope_freqs.weight", {hd / 2}, llama3_freq_factors(int(hd), s.rope_freq_base, s.rope_factor, 1.0f, 4.0f,
                                                               s.rope_orig_ctx));
@@ -153,7 +153,7 @@ gguf::Writer synth_model(const SynthSpec& s) {
     }
   }
   g.vec("output_norm.weight", e, 0.1, 1.0);
-  if (!s.tied) g.mat("output.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)) * 4.0);
+  if (!s.tied) g.mat("output.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)));
   return w;
 }
 

@@ -16,6 +16,13 @@ void check_len(Type t, int64_t n) {
     fail(ErrorKind::invalid_input, "row of {} elements is not a multiple of the {} block size {}", n, name(t), bs);
 }
 
+// floor(v) clamped to [lo, hi]; NaN -> lo. Never converts an out-of-range float.
+int floor_clamp(float v, int lo, int hi) {
+  if (!(v >= static_cast<float>(lo))) return lo;
+  if (v >= static_cast<float>(hi)) return hi;
+  return static_cast<int>(std::floor(v));
+}
+
 void deq_q4_0(const block_q4_0* b, float* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(b[i].d);
@@ -57,8 +64,8 @@ void q_q4_0(const float* x, block_q4_0* b, int64_t nb) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);
     for (int j = 0; j < 16; ++j) {
-      const int lo = std::clamp(static_cast<int>(std::floor(x[j] * id + 8.5f)), 0, 15);
-      const int hi = std::clamp(static_cast<int>(std::floor(x[j + 16] * id + 8.5f)), 0, 15);
+      const int lo = floor_clamp(x[j] * id + 8.5f, 0, 15);
+      const int hi = floor_clamp(x[j + 16] * id + 8.5f, 0, 15);
       b[i].qs[j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -76,8 +83,8 @@ void q_q4_1(const float* x, block_q4_1* b, int64_t nb) {
     b[i].d = f32_to_f16(d);
     b[i].m = f32_to_f16(lo);
     for (int j = 0; j < 16; ++j) {
-      const int a = std::clamp(static_cast<int>(std::floor((x[j] - lo) * id + 0.5f)), 0, 15);
-      const int c = std::clamp(static_cast<int>(std::floor((x[j + 16] - lo) * id + 0.5f)), 0, 15);
+      const int a = floor_clamp((x[j] - lo) * id + 0.5f, 0, 15);
+      const int c = floor_clamp((x[j + 16] - lo) * id + 0.5f, 0, 15);
       b[i].qs[j] = static_cast<uint8_t>(a | (c << 4));
     }
   }
@@ -91,7 +98,7 @@ void q_q8_0(const float* x, block_q8_0* b, int64_t nb) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);
     for (int j = 0; j < 32; ++j)
-      b[i].qs[j] = static_cast<int8_t>(std::clamp(static_cast<int>(std::lrintf(x[j] * id)), -127, 127));
+      b[i].qs[j] = static_cast<int8_t>(floor_clamp(std::nearbyint(x[j] * id), -127, 127));
   }
 }
 

@@ -14,7 +14,13 @@ inline int nibble_at(const uint8_t* qs, int e) {
   return ((e / 32) & 1) ? byte >> 4 : byte & 0xF;
 }
 
-int round_clamp(float v, int lo, int hi) { return std::clamp(static_cast<int>(std::lrintf(v)), lo, hi); }
+// Round to nearest (even) and clamp to [lo, hi]; NaN -> lo. Never converts an out-of-range float.
+int round_clamp(float v, int lo, int hi) {
+  const float r = std::nearbyint(v);
+  if (!(r >= static_cast<float>(lo))) return lo;
+  if (r >= static_cast<float>(hi)) return hi;
+  return static_cast<int>(r);
+}
 
 // Shared fit of q4_k / q5_k: 8 sub-blocks, levels 0..qmax, y = d*sc*q - dmin*mn.
 // Writes d, dmin, packed scales and the per-element levels q[256].

@@ -8,8 +8,8 @@
 namespace ys::tok {
 
 BpeMerger::BpeMerger(const std::vector<std::string>& tokens, const std::vector<std::string>& merges,
-                     const TokenIndex& index, bool ignore_merges, int32_t unk)
-    : index_(index), ignore_merges_(ignore_merges), unk_(unk) {
+                     const TokenIndex& index, bool ignore_merges)
+    : index_(index), ignore_merges_(ignore_merges) {
   (void)tokens;
   const auto& b2c = byte_to_codepoint();
   for (int b = 0; b < 256; ++b) {
@@ -59,6 +59,28 @@ void BpeMerger::encode_word(std::string_view word, std::vector<int32_t>& out) co
     out.push_back(byte_token_[static_cast<unsigned char>(word[0])]);
     return;
   }
+  if (word.size() > kMaxCachedWord) {
+    merge_word(word, out);
+    return;
+  }
+  const size_t h = SvHash{}(word);
+  CacheShard& shard = (*cache_)[(h >> 7) % kShards];
+  {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    const auto it = shard.map.find(word);
+    if (it != shard.map.end()) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+      return;
+    }
+  }
+  const size_t first = out.size();
+  merge_word(word, out);
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  if (shard.map.size() >= kShardCapacity) shard.map.clear();
+  shard.map.emplace(std::string(word), std::vector<int32_t>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
+}
+
+void BpeMerger::merge_word(std::string_view word, std::vector<int32_t>& out) const {
   if (ignore_merges_) {
     const int32_t whole = index_.find(bytes_to_unicode(word));
     if (whole >= 0) {
@@ -98,11 +120,7 @@ void BpeMerger::encode_word(std::string_view word, std::vector<int32_t>& out) co
     push_pair(c.left, L.next);
   }
   for (int32_t i = 0; i >= 0; i = syms[i].next) {
-    if (syms[i].id >= 0) {
-      out.push_back(syms[i].id);
-    } else if (unk_ >= 0) {
-      out.push_back(unk_);
-    }
+    if (syms[i].id >= 0) out.push_back(syms[i].id);   // a byte without a token is dropped
   }
 }
 

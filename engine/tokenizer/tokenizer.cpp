@@ -84,7 +84,7 @@ struct Tokenizer::Impl {
       : vocab((check_vocab(v), std::move(v))), index(vocab.tokens), specials(vocab.tokens, vocab.types) {
     if (vocab.model == "gpt2") {
       splitter.emplace(pre_split_regexes(vocab.pre));
-      bpe.emplace(vocab.tokens, vocab.merges, index, pre_split_ignores_merges(vocab.pre), vocab.unk);
+      bpe.emplace(vocab.tokens, vocab.merges, index, pre_split_ignores_merges(vocab.pre));
     } else {
       if (vocab.scores.empty()) vocab.scores.assign(vocab.tokens.size(), 0.0f);
       spm.emplace(vocab.tokens, vocab.scores, index, vocab.unk);

@@ -57,10 +57,16 @@ class Tokenizer {
 
   // add_special: prepend BOS / append EOS as the metadata says (add_bos/add_eos).
   // parse_special: control/user-defined tokens written in the text map to their ids.
+  // Invalid UTF-8 (byte-level BPE) becomes U+FFFD per bad byte, as in llama.cpp.
+  // Thread-safe (const; a bounded internal word cache is shared under a lock).
   std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special = true) const;
-  // Concatenated pieces; the inverse of encode for text without special tokens.
+  // Concatenated pieces; the inverse of encode (control tokens render as their text).
+  // SentencePiece with add_space_prefix: the one leading space that encode adds at the
+  // start and after each special token is removed again.
   std::string decode(const std::vector<int32_t>& ids) const;
-  std::string piece(int32_t id) const;                  // the bytes this token decodes to
+  // The bytes this token decodes to (may be part of a UTF-8 character); control tokens
+  // give their text; no leading-space removal. Throws ys::Error(invalid_input) on a bad id.
+  std::string piece(int32_t id) const;
   const std::string& token_text(int32_t id) const;      // raw vocab string (throws on a bad id)
   int32_t n_vocab() const;
   int32_t bos() const;

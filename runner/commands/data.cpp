@@ -71,7 +71,13 @@ int run_verify(const std::string& data_dir) {
   print_list("ALTERED (re-run `yardstick data import`)", r.altered);
   print_list("extra files not in the manifest", r.extra);
   print_benchmarks(r.benchmarks);
-  return r.altered.empty() ? ys::cli::kExitOk : ys::cli::kExitFailed;
+  // Fails on altered files, on a benchmark with only some of its files, and on an empty
+  // data dir; a wholly absent benchmark is fine (not everyone needs every suite).
+  bool partial = false;
+  for (const auto& b : r.benchmarks) partial = partial || (b.files_ok > 0 && !b.complete());
+  if (r.ok.empty()) fmt::print(stderr, "yardstick: no dataset files in {}: run `yardstick data import DIR`\n", data_dir);
+  else if (partial) fmt::print(stderr, "yardstick: incomplete benchmark(s) in {}: run `yardstick data import DIR`\n", data_dir);
+  return r.altered.empty() && !partial && !r.ok.empty() ? ys::cli::kExitOk : ys::cli::kExitFailed;
 }
 
 int run_list(const std::string& data_dir, bool files) {
@@ -103,7 +109,7 @@ int run_list(const std::string& data_dir, bool files) {
 struct DataArgs {
   std::string data_dir = ys::cli::default_data_dir();
   std::string src;
-  bool copy = false;
+  bool link = false;
   bool files = false;
 };
 
@@ -113,16 +119,17 @@ ys::cli::Registrar reg("data", "Import, verify and list the benchmark data files
                          app.require_subcommand(1);
                          app.add_option("--data-dir", args->data_dir, "Data directory (env YARDSTICK_DATA)")
                              ->capture_default_str();
-                         CLI::App* imp = app.add_subcommand("import", "Link or copy the dataset files from DIR");
+                         CLI::App* imp = app.add_subcommand("import", "Copy (or with --link hard-link) the dataset files from DIR and verify them");
                          imp->add_option("DIR", args->src, "Folder holding mmlu/, gsm8k/, humaneval/, wmt/")
                              ->required();
-                         imp->add_flag("--copy", args->copy, "Copy instead of hard-linking");
-                         CLI::App* ver = app.add_subcommand("verify", "Re-check the sha256 of every file present");
+                         imp->add_flag("--link", args->link,
+                                      "Hard-link instead of copying (saves disk; never edit the data dir then: the source changes too)");
+                         CLI::App* ver = app.add_subcommand("verify", "Re-check the sha256 of every file present; exit 1 if a file is altered, a benchmark is partly present, or none is");
                          CLI::App* lst = app.add_subcommand("list", "Benchmarks, files present/expected, rows");
                          lst->add_flag("--files", args->files, "One line per file");
                          for (CLI::App* s : {imp, ver, lst}) s->fallthrough();
                          return [args, imp, ver] {
-                           if (imp->parsed()) return run_import(args->src, args->data_dir, args->copy);
+                           if (imp->parsed()) return run_import(args->src, args->data_dir, !args->link);
                            if (ver->parsed()) return run_verify(args->data_dir);
                            return run_list(args->data_dir, args->files);
                          };

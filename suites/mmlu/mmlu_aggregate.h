@@ -3,7 +3,8 @@
 //   acc/<subject>     mean, stderr = sample stddev (n-1) / sqrt(n)
 //   acc/<category>    size-weighted mean of its subjects, pooled stderr
 //   acc_macro         unweighted mean of the subject scores; stderr sqrt(Σ se_i²) / k
-// Formulas: suites/metrics/stats.h. Subjects come from the doc_id prefix ("<subject>/<row>"). Undefined stderrs are NaN.
+// Formulas: suites/metrics/stats.h. Subjects come from the doc_id prefix ("<subject>/<row>").
+// Undefined stderrs are NaN.
 #pragma once
 
 #include "suites/suite.h"

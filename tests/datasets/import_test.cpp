@@ -65,7 +65,7 @@ const BenchmarkSummary* summary(const DirReport& r, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("import everything from the shared datasets, then verify") {
+TEST_CASE("import everything from the shared datasets and verify") {
   if (!have_shared()) return;
   TempDir data;
   DirReport r = import_dir(shared_datasets(), data.path / "data", false);
@@ -89,7 +89,7 @@ TEST_CASE("import everything from the shared datasets, then verify") {
   CHECK(require_file(data.path / "data", "gsm8k/test.jsonl") == find_entry("gsm8k/test.jsonl")->sha256);
 }
 
-TEST_CASE("a partial source: missing files are listed, complete benchmarks named, extras reported") {
+TEST_CASE("a partial source lists missing and extra files and names complete benchmarks") {
   if (!have_shared()) return;
   TempDir src, data;
   copy_benchmark(src.path, "gsm8k");
@@ -129,7 +129,7 @@ TEST_CASE("an altered source file is reported and not imported") {
   CHECK_FALSE(fs::exists(data.path / "humaneval/HumanEval.jsonl.gz"));
 }
 
-TEST_CASE("require_file: missing and altered files fail with a message that says how to fix it") {
+TEST_CASE("require_file fails on missing or altered files with a message that says how to fix it") {
   if (!have_shared()) return;
   TempDir data;
   try {

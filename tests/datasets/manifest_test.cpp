@@ -93,7 +93,7 @@ fs::path shared_datasets() {
   return (v && *v) ? fs::path(v) : fs::path(YS_SOURCE_DIR) / ".." / "shared" / "datasets";
 }
 
-TEST_CASE("manifest counts match the facts in the datasets' SOURCE.md") {
+TEST_CASE("manifest counts match the facts in the SOURCE.md files") {
   CHECK(manifest().size() == 195);
   CHECK(files_under("mmlu/test/") == 57);
   CHECK(files_under("mmlu/dev/") == 57);
@@ -123,7 +123,7 @@ TEST_CASE("manifest counts match the facts in the datasets' SOURCE.md") {
   CHECK(find_entry("") == nullptr);
 }
 
-TEST_CASE("manifest entries are sorted, unique and well-formed") {
+TEST_CASE("manifest entries are sorted and unique and well-formed") {
   const std::regex hex("[0-9a-f]{64}");
   const auto& m = manifest();
   for (size_t i = 0; i < m.size(); ++i) {

@@ -57,6 +57,10 @@ TEST_CASE("crafted: metadata lies") {
                          b.u32(0).u64(0);
                        }),
                        {"nested deeper than 8"});
+  // More array elements than the whole-file cap (8M): rejected before any is parsed.
+  std::vector<uint8_t> many = one_kv(9, [](Bytes& b) { b.u32(0).u64((uint64_t{1} << 23) + 1); });
+  many.resize(many.size() + (size_t{1} << 23) + 1, 0);
+  require_format_error(many, {"array count", "more than 8388608 array elements"});
   Bytes dup;
   dup.header(0, 2).str("k").u32(4).u32(1).str("k").u32(4).u32(2);
   require_format_error(dup.b, {"metadata 'k' key", "duplicate key", "at byte 41"});

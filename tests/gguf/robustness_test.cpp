@@ -1,6 +1,9 @@
 // Truncations and bit flips of a valid file: a format error or a clean parse, never a crash.
 #include "tests/gguf/gguf_test_util.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 using namespace ys::gguf;
@@ -75,4 +78,28 @@ TEST_CASE("deterministic random multi-byte corruption parses or throws ys::Error
     parse_and_touch(m);
   }
   SUCCEED();
+}
+
+// Regression inputs: the fuzzer's seeds and any crasher it found are committed to
+// tests/fixtures/gguf/; each one (and each of its prefixes) must parse or throw ys::Error.
+TEST_CASE("fixtures in tests/fixtures/gguf parse or throw ys::Error, as do their prefixes") {
+  const std::filesystem::path dir = std::filesystem::path(YS_SOURCE_DIR) / "tests/fixtures/gguf";
+  REQUIRE(std::filesystem::is_directory(dir));
+  size_t n_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".gguf") continue;
+    ++n_files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(entry.path().string());
+    REQUIRE(bytes.size() < 65536);
+    parse_and_touch(bytes);
+    for (size_t n = 0; n < bytes.size(); ++n) parse_and_touch({bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)});
+  }
+  CHECK(n_files >= 2);
+  const File seeds = File::open(dir / "seed_tensors.gguf");
+  CHECK(seeds.alignment() == 64);
+  REQUIRE(seeds.tensors().size() == 4);
+  CHECK(seeds.tensors()[2].type == ys::quant::Type::q2_k);
+  CHECK(seeds.tensor_data(seeds.tensors()[3]).size() == 16);
 }

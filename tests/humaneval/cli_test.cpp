@@ -64,7 +64,8 @@ TEST_CASE("humaneval cli: scores a samples file") {
                    out.string() + "'");
   INFO(r.out);
   REQUIRE(r.rc == 0);
-  auto j = nlohmann::json::parse(r.out.substr(0, r.out.rfind('}') + 1));
+  const size_t from = r.out.find("\n{") + 1;  // stderr's note comes first (2>&1)
+  auto j = nlohmann::json::parse(r.out.substr(from, r.out.rfind('}') + 1 - from));
   CHECK(j["sandbox"] == "bwrap");
   CHECK(j["problems"] == 4);
   CHECK(j["samples"] == 8);

@@ -108,7 +108,7 @@ TEST_CASE("sandbox: hostile programs are contained") {
       {"daemon",
        "import os, sys\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
        "        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', '" + token + "'])\n"
-       "    os._exit(0)\nraise SystemExit(3)\n"},
+       "    os._exit(0)\nimport time\ntime.sleep(0.3)\nraise SystemExit(3)\n"},
       {"read stdin", "data = input()\n"},
       {"write host tmp", "open('" + tmp_target + "', 'w').write('x')\nimport os\nos.listdir('" + out + "')\n"},
   };
@@ -127,6 +127,7 @@ TEST_CASE("sandbox: hostile programs are contained") {
     CHECK(results[i].wall_s < 2.0 + 1.5);
   }
   CHECK(results[0].outcome == Outcome::timed_out);
+  CHECK(results[1].err.find("Resource temporarily unavailable") != std::string::npos);  // RLIMIT_NPROC hit
   CHECK(results[2].detail == "MemoryError");
   CHECK(results[3].detail.find("File too large") != std::string::npos);
   CHECK(results[4].detail == "PermissionError: all blocked");

@@ -16,7 +16,7 @@ namespace {
 
 std::filesystem::path model_file() {
   engine::SynthSpec s;
-  s.n_layer = 2, s.n_embd = 64, s.n_head = 4, s.n_kv_head = 2, s.n_ff = 128, s.n_vocab = 400, s.n_ctx = 160;
+  s.n_layer = 2, s.n_embd = 64, s.n_head = 4, s.n_kv_head = 2, s.n_ff = 128, s.n_vocab = 400, s.n_ctx = 256;
   s.type = quant::Type::q4_1;
   s.seed = 5;
   return test::synth_file("iface_q4_1", s);
@@ -83,7 +83,7 @@ TEST_CASE("one pass over a shared context gives the same bits as separate reques
 
 TEST_CASE("loglikelihood left-truncates long inputs to the context window") {
   engine::CpuModel m(model_file(), threads(2));
-  const auto res = m.loglikelihood({{test::sample_text(6), " The answer"}});
+  const auto res = m.loglikelihood({{test::sample_text(8), " The answer"}});
   CHECK(res[0].truncated);
   CHECK(res[0].n_tokens >= 1);
   CHECK(std::isfinite(res[0].logprob));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -105,5 +106,20 @@ TEST_CASE("quantizing zeros and constants is exact") {
     for (float v : y) CHECK(v == 0.0f);
     const auto w = round_trip(t, c);
     for (float v : w) CHECK(std::fabs(v - 0.75f) <= 0.75f * 0.02f);
+  }
+}
+
+TEST_CASE("quantizing non-finite values stays defined and in range") {
+  std::vector<float> x(256, 1.0f);
+  x[3] = std::numeric_limits<float>::quiet_NaN();
+  x[40] = std::numeric_limits<float>::infinity();
+  x[41] = -1e38f;
+  for (Type t : {Type::q4_0, Type::q4_1, Type::q8_0, Type::q4_k, Type::q5_k, Type::q6_k}) {
+    INFO(name(t));
+    std::vector<uint8_t> q(row_bytes(t, x.size()));
+    quantize_row(t, x.data(), q.data(), 256);  // must not trap (UBSan build checks casts)
+    std::vector<float> y(256);
+    dequantize_row(t, q.data(), y.data(), 256);
+    CHECK(y.size() == 256);
   }
 }

@@ -10,7 +10,7 @@
 
 using namespace ys::runner;
 
-TEST_CASE("cpuinfo: model name, processors and ISA flags") {
+TEST_CASE("cpuinfo gives the model name and processor count and ISA flags") {
   const std::string text =
       "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n"
       "flags\t\t: fpu sse avx2 avx512f avx512bw avx512vl avx512_vnni avx512_bf16 amx_tile amx_int8\n\n"
@@ -48,7 +48,7 @@ TEST_CASE("meminfo and nvidia-smi parsing") {
   CHECK(parse_nvidia_smi("NVIDIA-SMI has failed because it couldn't communicate with the driver\n").empty());
 }
 
-TEST_CASE("canonical JSON is stable, sorted and hashes to the id") {
+TEST_CASE("canonical JSON is stable and sorted and hashes to the id") {
   HardwareFingerprint hw;
   hw.cpu_model = "Test CPU";
   hw.logical_cores = 8;
@@ -72,7 +72,7 @@ TEST_CASE("canonical JSON is stable, sorted and hashes to the id") {
   CHECK(nlohmann::json::parse(rec.gpu_json).size() == 1);
 }
 
-TEST_CASE("the live machine: detect, store once") {
+TEST_CASE("the live machine is detected and stored once") {
   HardwareFingerprint hw = detect_hardware();
   CHECK(hw.logical_cores == sysconf(_SC_NPROCESSORS_ONLN));
   CHECK(hw.memory_bytes > (int64_t{64} << 20));

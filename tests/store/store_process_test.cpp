@@ -82,7 +82,7 @@ bool read_all(int fd, void* p, size_t n) {
 
 }  // namespace
 
-TEST_CASE("SIGKILL mid-run: the db is intact and every committed batch is complete") {
+TEST_CASE("SIGKILL mid-run leaves the db intact with every committed batch complete") {
   ys_test::TempDir dir("store-kill");
   auto db = dir.path / "r.db";
   { Store::open(db); }  // schema in place before the child starts

@@ -70,7 +70,7 @@ TEST_CASE("a database from a newer yardstick is refused") {
   CHECK_THROWS_WITH(Store::open(path), Catch::Contains("schema version 999"));
 }
 
-TEST_CASE("runs round-trip, finish, list with filters, resolve prefixes") {
+TEST_CASE("runs round-trip and finish and list with filters and resolve prefixes") {
   ys_test::TempDir dir("store-runs");
   Store st = Store::open(dir.path / "r.db");
   std::string a = st.create_run(sample_run("gsm8k", "models/smol.gguf"));
@@ -130,7 +130,7 @@ TEST_CASE("runs round-trip, finish, list with filters, resolve prefixes") {
   CHECK_THROWS_WITH(st.create_run(c), Catch::Contains("recording a new run"));  // duplicate id
 }
 
-TEST_CASE("samples append in batches, replace by doc id, and report finished ids") {
+TEST_CASE("samples append in batches and replace by doc id and report finished ids") {
   ys_test::TempDir dir("store-samples");
   Store st = Store::open(dir.path / "r.db");
   std::string id = st.create_run(sample_run("mmlu", "m.gguf"));
@@ -170,7 +170,7 @@ TEST_CASE("a failing row rolls back the whole batch") {
   CHECK(st.finished_doc_ids(id).size() == 4);
 }
 
-TEST_CASE("metrics upsert, headline first") {
+TEST_CASE("metrics upsert with headline first") {
   ys_test::TempDir dir("store-metrics");
   Store st = Store::open(dir.path / "r.db");
   std::string id = st.create_run(sample_run("mmlu", "m.gguf"));
@@ -188,7 +188,7 @@ TEST_CASE("metrics upsert, headline first") {
   CHECK(m[1].n == 200);
 }
 
-TEST_CASE("hardware is stored once per fingerprint; perf and kernel results round-trip") {
+TEST_CASE("hardware is stored once per fingerprint and perf and kernel results round-trip") {
   ys_test::TempDir dir("store-hw");
   Store st = Store::open(dir.path / "r.db");
   HardwareRecord hw;

@@ -38,9 +38,12 @@ const Tokenizer* smollm2() {
     const auto p = model_path();
     if (!std::filesystem::exists(p)) return nullptr;
     const auto f = gguf::File::open(p);
-    return std::make_unique<Tokenizer>(vocab_from_gguf(f));
+    auto t = std::make_unique<Tokenizer>(vocab_from_gguf(f));
+    // The golden ids are SmolLM2's: another model given by YARDSTICK_MODEL is not compared.
+    if (t->n_vocab() != 49152 || t->vocab().pre != "smollm" || t->token_text(1) != "<|im_start|>") return nullptr;
+    return t;
   }();
-  if (!tok) WARN("model not found at " << model_path() << ": skipping (set YARDSTICK_MODEL)");
+  if (!tok) WARN("SmolLM2 model not found at " << model_path() << " (or it is another model): skipping (set YARDSTICK_MODEL)");
   return tok.get();
 }
 

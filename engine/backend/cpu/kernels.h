@@ -12,7 +12,8 @@
 //    then reduce8.
 //  * q4_k / q5_k weights, q8_k activations: per super-block the integers
 //    isum = sum_j sc_j * dot_j and msum = sum_j mn_j * (bsum_2j + bsum_2j+1);
-//    s = fma(d*dx, float(isum), s); s = fma(-(dmin*dx), float(msum), s), super-blocks in order.
+//    s = fma(d*dx, float(isum), s); s = fma(-(dmin*dx), float(msum), s), super-blocks in order
+//    (the second step is skipped when dmin == 0 and msum == 0: it would add a zero).
 //  * q6_k: isum = sum_s sc_s * sum (q-32)*x over sub-block s; s = fma(d*dx, float(isum), s).
 //  reduce8(a)  = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7))
 //  reduce16(a) = reduce8(a_i + a_{i+8})

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "engine/backend/cpu/act_quant.h"
+#include "engine/backend/cpu/gemm_vnni.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/quant/blocks.h"
 
@@ -69,6 +70,31 @@ Isa detect_isa() {
   return best;
 }
 
+// Repacks the quantized activations into 16-token tiles for the VNNI GEMM.
+const uint8_t* pack_tiles(const uint8_t* act, size_t stride, int64_t n_tiles, int64_t cols, ThreadPool& pool) {
+  struct Aligned {
+    uint8_t* p = nullptr;
+    size_t cap = 0;
+    ~Aligned() { std::free(p); }
+  };
+  thread_local Aligned buf;
+  const size_t tb = vnni_tile_bytes(cols);
+  const size_t need = tb * static_cast<size_t>(n_tiles);
+  if (buf.cap < need) {
+    std::free(buf.p);
+    buf.p = static_cast<uint8_t*>(std::aligned_alloc(64, (need + 63) / 64 * 64));
+    if (buf.p == nullptr) fail(ErrorKind::internal, "matmul: cannot allocate {} bytes", need);
+    buf.cap = need;
+  }
+  uint8_t* out = buf.p;
+  auto pack = [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) vnni_pack_tile(act, stride, t, cols, out + tb * static_cast<size_t>(t));
+  };
+  if (n_tiles >= 2) pool.parallel_for(n_tiles, pack);
+  else pack(0, n_tiles, 0);
+  return out;
+}
+
 }  // namespace
 
 bool cpu_supports(Isa isa) {
@@ -129,8 +155,21 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
     else quantize_tokens(0, n_tok, 0);
     act = base;
   }
+  // Tiles of 16 tokens through the VNNI GEMM (same bits), the remaining tokens as before.
+  int64_t n_tiles = 0;
+  const uint8_t* tiles = nullptr;
+  if (isa == Isa::avx512 && n_tok >= kVnniTile && vnni_gemm_supports(w.type)) {
+    n_tiles = n_tok / kVnniTile;
+    tiles = pack_tiles(static_cast<const uint8_t*>(act), stride, n_tiles, w.cols, pool);
+  }
+  const int64_t t_done = n_tiles * kVnniTile;
+  const size_t act_off = static_cast<size_t>(t_done) * stride;
+  float* y_rest = y + t_done * w.rows;
   // Small products are not worth waking the workers (the split never changes results).
-  auto rows_fn = [&](int64_t r0, int64_t r1, int) { fn(w, act, stride, n_tok, r0, r1, y); };
+  auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+    if (n_tiles > 0) vnni_gemm_rows(w, tiles, n_tiles, r0, r1, y);
+    if (t_done < n_tok) fn(w, static_cast<const uint8_t*>(act) + act_off, stride, n_tok - t_done, r0, r1, y_rest);
+  };
   if (w.rows * w.cols * n_tok < kMinParallelWork) rows_fn(0, w.rows, 0);
   else pool.parallel_for(w.rows, rows_fn);
 }

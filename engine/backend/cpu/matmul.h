@@ -34,6 +34,7 @@ struct WeightView {
   int64_t cols;  // = k; row-major, each row quant::row_bytes(type, cols) bytes
 };
 
+// x: n_tok * cols floats, y: n_tok * rows floats (must not overlap x).
 // Throws ys::Error(unsupported) for a type without a kernel and (invalid_input) when cols
 // is not a multiple of the type's block size.
 void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);

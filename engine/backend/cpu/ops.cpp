@@ -106,15 +106,26 @@ void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos,
 
 namespace {
 
+// Dot product with 16 interleaved partial sums combined in a fixed order: vectorizable,
+// and the same bits for the same inputs whatever the caller.
+float dot(const float* a, const float* b, int n) {
+  constexpr int L = 16;
+  float acc[L] = {};
+  int i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j) acc[j] += a[i + j] * b[i + j];
+  for (int j = 0; i < n; ++i, ++j) acc[j] += a[i] * b[i];
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  return acc[0];
+}
+
 // One query row of one head against cache rows [0, n_pos). Fixed order throughout.
 void attend_one(const float* q, const float* k, const float* v, int64_t n_pos, int64_t kv_stride, int head_dim,
                 float scale, float* scores, float* out) {
   float mx = -INFINITY;
   for (int64_t j = 0; j < n_pos; ++j) {
-    const float* kr = k + j * kv_stride;
-    float d = 0.0f;
-    for (int i = 0; i < head_dim; ++i) d += q[i] * kr[i];
-    scores[j] = d * scale;
+    scores[j] = dot(q, k + j * kv_stride, head_dim) * scale;
     mx = std::max(mx, scores[j]);
   }
   double sum = 0.0;

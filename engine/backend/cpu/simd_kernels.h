@@ -110,6 +110,12 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
     const ActQ8x8& g = *xg[t];
     __m256i v[8];
     for (int b = 0; b < 8; ++b) {
+      if constexpr (!kFull) {
+        if (b >= n) {  // zero weights: skip the work, the sum is 0
+          v[b] = _mm256_setzero_si256();
+          continue;
+        }
+      }
       const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.qs[b]));
       if constexpr (K == BlockKind::q8_0) v[b] = P::dot_us(wabs[b], _mm256_sign_epi8(xq, wq[b]));
       else v[b] = P::dot_us(wq[b], xq);

@@ -1,0 +1,179 @@
+// AVX-512 VNNI GEMM (this file alone is compiled with AVX-512 flags; matmul.cpp calls it
+// only when the CPU has them). See gemm_vnni.h for why the bits equal kernels_scalar.cpp.
+#include "engine/backend/cpu/gemm_vnni.h"
+
+#include "engine/quant/blocks.h"
+
+#include <immintrin.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+namespace ys::cpu {
+namespace {
+
+using quant::block_q4_0;
+using quant::block_q4_1;
+using quant::block_q8_0;
+using quant::Type;
+
+// Per block of a tile: 8 x 64 bytes of activations, 16 dx, 16 float(xsum).
+constexpr size_t kBlockBytes = 8 * 64 + 16 * 4 + 16 * 4;
+constexpr int kRows = 4;  // rows computed together (independent dpbusd chains)
+
+// One row unpacked: signed bytes, per-block 128*sum(w), dw, mw.
+template <Type T>
+void unpack_row(const void* row, int64_t nb, int8_t* w, int32_t* wsum128, float* dw, float* mw) {
+  for (int64_t b = 0; b < nb; ++b) {
+    int8_t* o = w + b * 32;
+    if constexpr (T == Type::q8_0) {
+      const block_q8_0& blk = static_cast<const block_q8_0*>(row)[b];
+      std::memcpy(o, blk.qs, 32);
+      dw[b] = _cvtsh_ss(blk.d);
+    } else {
+      using B = std::conditional_t<T == Type::q4_0, block_q4_0, block_q4_1>;
+      const B& blk = static_cast<const B*>(row)[b];
+      const int off = T == Type::q4_0 ? 8 : 0;
+      for (int j = 0; j < 16; ++j) {
+        o[j] = int8_t((blk.qs[j] & 0xF) - off);
+        o[j + 16] = int8_t((blk.qs[j] >> 4) - off);
+      }
+      dw[b] = _cvtsh_ss(blk.d);
+      if constexpr (T == Type::q4_1) mw[b] = _cvtsh_ss(blk.m);
+    }
+    int32_t s = 0;
+    for (int j = 0; j < 32; ++j) s += o[j];
+    wsum128[b] = 128 * s;
+  }
+}
+
+// Integer sums of R rows for every block of one tile: isum[r][b] = 16 lanes (tokens).
+template <int R>
+void tile_isums(const int8_t* const* w, const int32_t* const* wsum128, const uint8_t* tile, int64_t nb,
+                __m512i* isum /* [R][nb] */) {
+  for (int64_t b = 0; b < nb; ++b) {
+    const __m512i* xq = reinterpret_cast<const __m512i*>(tile + b * kBlockBytes);
+    __m512i a0[R], a1[R];
+    for (int r = 0; r < R; ++r) a0[r] = a1[r] = _mm512_setzero_si512();
+    for (int j = 0; j < 8; j += 2) {
+      const __m512i x0 = _mm512_load_si512(xq + j), x1 = _mm512_load_si512(xq + j + 1);
+      for (int r = 0; r < R; ++r) {
+        int32_t w0, w1;
+        std::memcpy(&w0, w[r] + b * 32 + 4 * j, 4);
+        std::memcpy(&w1, w[r] + b * 32 + 4 * j + 4, 4);
+        a0[r] = _mm512_dpbusd_epi32(a0[r], x0, _mm512_set1_epi32(w0));
+        a1[r] = _mm512_dpbusd_epi32(a1[r], x1, _mm512_set1_epi32(w1));
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      isum[r * nb + b] = _mm512_sub_epi32(_mm512_add_epi32(a0[r], a1[r]), _mm512_set1_epi32(wsum128[r][b]));
+  }
+}
+
+// The canonical float steps for one row and one tile; writes 16 outputs.
+template <Type T>
+void tile_floats(const __m512i* isum, const float* dw, const float* mw, const uint8_t* tile, int64_t nb, int64_t t0,
+                 int64_t rows, int64_t r, float* y) {
+  __m512 acc[8];
+  for (int i = 0; i < 8; ++i) acc[i] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = tile + b * kBlockBytes;
+    const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(blk + 512));
+    __m512 a = acc[b % 8];
+    if constexpr (T == Type::q4_1) {
+      const __m512 xs = _mm512_load_ps(reinterpret_cast<const float*>(blk + 576));
+      a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(mw[b]), dx), xs, a);
+    }
+    acc[b % 8] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(dw[b]), dx), _mm512_cvtepi32_ps(isum[b]), a);
+  }
+  const __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[4]), _mm512_add_ps(acc[2], acc[6])),
+                                 _mm512_add_ps(_mm512_add_ps(acc[1], acc[5]), _mm512_add_ps(acc[3], acc[7])));
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  for (int t = 0; t < 16; ++t) y[(t0 + t) * rows + r] = out[t];
+}
+
+template <Type T>
+size_t row_bytes_of(int64_t nb) {
+  if constexpr (T == Type::q4_0) return sizeof(block_q4_0) * size_t(nb);
+  else if constexpr (T == Type::q4_1) return sizeof(block_q4_1) * size_t(nb);
+  else return sizeof(block_q8_0) * size_t(nb);
+}
+
+template <Type T, int R>
+void rows_chunk(const WeightView& wv, const uint8_t* tiles, int64_t n_tiles, int64_t r, float* y) {
+  const int64_t nb = wv.cols / 32;
+  const size_t tb = vnni_tile_bytes(wv.cols);
+  thread_local struct Scratch {
+    int8_t* w = nullptr;
+    size_t cap = 0;
+    ~Scratch() { std::free(w); }
+  } sc;
+  const size_t need = size_t(R) * size_t(nb) * (32 + 4 + 4 + 4) + size_t(R) * size_t(nb) * 64 + 64;
+  if (sc.cap < need) {
+    std::free(sc.w);
+    sc.w = static_cast<int8_t*>(std::aligned_alloc(64, (need + 63) / 64 * 64));
+    sc.cap = need;
+  }
+  __m512i* isum = reinterpret_cast<__m512i*>(sc.w);
+  int8_t* wbase = sc.w + size_t(R) * size_t(nb) * 64;
+  int8_t* w[R];
+  int32_t* ws[R];
+  float *dw[R], *mw[R];
+  for (int i = 0; i < R; ++i) {
+    w[i] = wbase + size_t(i) * size_t(nb) * 44;
+    ws[i] = reinterpret_cast<int32_t*>(w[i] + nb * 32);
+    dw[i] = reinterpret_cast<float*>(w[i] + nb * 36);
+    mw[i] = reinterpret_cast<float*>(w[i] + nb * 40);
+    const uint8_t* row = static_cast<const uint8_t*>(wv.data) + size_t(r + i) * row_bytes_of<T>(nb);
+    unpack_row<T>(row, nb, w[i], ws[i], dw[i], mw[i]);
+  }
+  const int8_t* const* wc = w;
+  const int32_t* const* wsc = ws;
+  for (int64_t tile = 0; tile < n_tiles; ++tile) {
+    const uint8_t* tp = tiles + size_t(tile) * tb;
+    tile_isums<R>(wc, wsc, tp, nb, isum);
+    for (int i = 0; i < R; ++i) tile_floats<T>(isum + i * nb, dw[i], mw[i], tp, nb, tile * 16, wv.rows, r + i, y);
+  }
+}
+
+template <Type T>
+void gemm_rows(const WeightView& w, const uint8_t* tiles, int64_t n_tiles, int64_t r0, int64_t r1, float* y) {
+  int64_t r = r0;
+  for (; r + kRows <= r1; r += kRows) rows_chunk<T, kRows>(w, tiles, n_tiles, r, y);
+  for (; r < r1; ++r) rows_chunk<T, 1>(w, tiles, n_tiles, r, y);
+}
+
+}  // namespace
+
+size_t vnni_tile_bytes(int64_t cols) { return size_t(cols / 32) * kBlockBytes; }
+
+bool vnni_gemm_supports(Type t) { return t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0; }
+
+void vnni_pack_tile(const uint8_t* act, size_t act_stride, int64_t tile, int64_t cols, uint8_t* out) {
+  const int64_t nb = cols / 32;
+  for (int t = 0; t < 16; ++t) {
+    const ActQ8x8* g = reinterpret_cast<const ActQ8x8*>(act + size_t(tile * 16 + t) * act_stride);
+    for (int64_t b = 0; b < nb; ++b) {
+      const ActQ8x8& gg = g[b / 8];
+      const int i = int(b % 8);
+      uint8_t* blk = out + size_t(b) * kBlockBytes;
+      for (int j = 0; j < 8; ++j)
+        for (int k = 0; k < 4; ++k) blk[j * 64 + t * 4 + k] = uint8_t(int(gg.qs[i][4 * j + k]) + 128);
+      reinterpret_cast<float*>(blk + 512)[t] = gg.d[i];
+      reinterpret_cast<float*>(blk + 576)[t] = static_cast<float>(gg.sum[i]);
+    }
+  }
+}
+
+void vnni_gemm_rows(const WeightView& w, const uint8_t* tiles, int64_t n_tiles, int64_t r0, int64_t r1, float* y) {
+  switch (w.type) {
+    case Type::q4_0: gemm_rows<Type::q4_0>(w, tiles, n_tiles, r0, r1, y); break;
+    case Type::q4_1: gemm_rows<Type::q4_1>(w, tiles, n_tiles, r0, r1, y); break;
+    case Type::q8_0: gemm_rows<Type::q8_0>(w, tiles, n_tiles, r0, r1, y); break;
+    default: break;
+  }
+}
+
+}  // namespace ys::cpu

@@ -1,0 +1,146 @@
+// matmul at real model shapes, every weight type, GEMV (n_tok 1) and GEMM (n_tok > 1).
+#include "engine/backend/cpu/matmul.h"
+#include "engine/quant/quant.h"
+#include "engine/quant/reference.h"
+#include "suites/kernels/kernel_bench.h"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace ys::kernels {
+namespace {
+
+using quant::Type;
+
+struct Shape {
+  const char* model;
+  int64_t rows, cols;
+};
+
+const Shape kSmol[] = {{"smollm2-135m", 576, 576}, {"smollm2-135m", 192, 576}, {"smollm2-135m", 1536, 576},
+                       {"smollm2-135m", 576, 1536}, {"smollm2-135m", 49152, 576}};
+const Shape kLlama1b[] = {{"llama-3.2-1b", 2048, 2048}, {"llama-3.2-1b", 512, 2048},
+                          {"llama-3.2-1b", 8192, 2048}, {"llama-3.2-1b", 2048, 8192}};
+const Shape kLlama8b[] = {{"llama-3-8b", 4096, 4096}, {"llama-3-8b", 1024, 4096},
+                          {"llama-3-8b", 14336, 4096}, {"llama-3-8b", 4096, 14336}};
+const Type kTypes[] = {Type::f32, Type::f16, Type::bf16, Type::q8_0, Type::q4_0,
+                       Type::q4_1, Type::q4_k, Type::q5_k, Type::q6_k};
+
+// Fast deterministic values in [-1, 1).
+void fill_uniform(float* v, size_t n, uint64_t seed) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (size_t i = 0; i < n; ++i) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    v[i] = float(int32_t(s >> 32)) * (1.0f / 2147483648.0f);
+  }
+}
+
+struct Weights {
+  Type type;
+  int64_t rows = 0, cols = 0;
+  std::vector<uint8_t> data;
+  cpu::WeightView view() const { return {type, data.data(), rows, cols}; }
+};
+
+// One weight matrix at a time is kept (benchmarks of one shape and type run together).
+const Weights& weights_for(Type t, int64_t rows, int64_t cols) {
+  static std::unique_ptr<Weights> cur;
+  if (cur && cur->type == t && cur->rows == rows && cur->cols == cols) return *cur;
+  cur.reset();
+  auto w = std::make_unique<Weights>();
+  w->type = t, w->rows = rows, w->cols = cols;
+  const size_t rb = quant::row_bytes(t, uint64_t(cols));
+  w->data.resize(rb * size_t(rows));
+  std::vector<float> row(size_t(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    fill_uniform(row.data(), row.size(), uint64_t(r) + 7);
+    quant::quantize_row(t, row.data(), w->data.data() + rb * size_t(r), cols);
+  }
+  cur = std::move(w);
+  return *cur;
+}
+
+// Checks sampled rows of every token against the fp64 reference with the bounds of
+// engine/backend/cpu/matmul.h (loosened 4x for quantized weights). Empty when it agrees.
+std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, const std::vector<float>& y) {
+  const bool is_float = w.type == Type::f32 || w.type == Type::f16 || w.type == Type::bf16;
+  const size_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
+  const int64_t step = std::max<int64_t>(1, w.rows / 61);
+  const int64_t tstep = std::max<int64_t>(1, n_tok / 5);
+  for (int64_t t = 0; t < n_tok; t += tstep) {
+    for (int64_t r = 0; r < w.rows; r += step) {
+      const void* row = w.data.data() + rb * size_t(r);
+      const float* xt = x.data() + t * w.cols;
+      const double ref = quant::dot_f64(w.type, row, xt, w.cols);
+      const double mag = quant::abs_dot_f64(w.type, row, xt, w.cols);
+      const double tol = is_float ? (double(w.cols) / 16 + 4) * std::ldexp(1.0, -24) * mag + 1e-30 : 4e-3 * mag + 1e-6;
+      const double got = y[size_t(t * w.rows + r)];
+      if (!(std::fabs(got - ref) <= tol))
+        return fmt::format("mismatch at row {} token {}: got {} want {} (tol {})", r, t, got, ref, tol);
+    }
+  }
+  return {};
+}
+
+void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t n_tok) {
+  const Weights& w = weights_for(t, rows, cols);
+  std::vector<float> x(size_t(n_tok * cols)), y(size_t(n_tok * rows));
+  fill_uniform(x.data(), x.size(), 99 + uint64_t(n_tok));
+  cpu::ThreadPool& pool = bench_pool();
+  cpu::matmul(w.view(), x.data(), n_tok, y.data(), pool);
+  if (const std::string err = check(w, x, n_tok, y); !err.empty()) {
+    st.SkipWithError(err.c_str());
+    return;
+  }
+  for (auto _ : st) {
+    cpu::matmul(w.view(), x.data(), n_tok, y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = double(w.data.size()), flops = 2.0 * double(rows) * double(cols) * double(n_tok);
+  const double it = double(st.iterations());
+  const Peaks& p = bench_peaks();
+  using C = benchmark::Counter;
+  st.counters["bytes_per_second"] = C(bytes * it, C::kIsRate, C::kIs1000);
+  st.counters["flops"] = C(flops * it, C::kIsRate, C::kIs1000);
+  if (p.triad_bytes_per_s > 0) st.counters["bw_frac"] = C(bytes * it / p.triad_bytes_per_s, C::kIsRate);
+  if (p.fma_flops_per_s > 0) st.counters["flop_frac"] = C(flops * it / p.fma_flops_per_s, C::kIsRate);
+}
+
+void register_shape(const Shape& s, Type t, int64_t n_tok) {
+  const std::string name = fmt::format("matmul/{}/{}x{}/t{}", quant::name(t), s.rows, s.cols, n_tok);
+  KernelMeta m;
+  m.kind = "matmul";
+  m.dtype = quant::name(t);
+  m.shape_json = fmt::format(R"({{"model":"{}","rows":{},"cols":{},"n_tok":{}}})", s.model, s.rows, s.cols, n_tok);
+  m.bytes = double(quant::row_bytes(t, uint64_t(s.cols)) * uint64_t(s.rows));
+  m.flops = 2.0 * double(s.rows) * double(s.cols) * double(n_tok);
+  register_meta(name, m);
+  const int64_t rows = s.rows, cols = s.cols;
+  benchmark::RegisterBenchmark(name.c_str(), [t, rows, cols, n_tok](benchmark::State& st) {
+    bm_matmul(st, t, rows, cols, n_tok);
+  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace
+
+void register_matmul_benchmarks(const BenchConfig& cfg) {
+  std::vector<Shape> shapes(std::begin(kSmol), std::end(kSmol));
+  shapes.insert(shapes.end(), std::begin(kLlama1b), std::end(kLlama1b));
+  shapes.insert(shapes.end(), std::begin(kLlama8b), std::end(kLlama8b));
+  for (const Shape& s : shapes) {
+    const bool small = std::string(s.model) == "smollm2-135m" && s.rows < 49152;
+    for (Type t : kTypes) {
+      std::vector<int64_t> toks = {1, 16};
+      if (cfg.full) toks = {1, 16, 64, 512};
+      else if (small) toks.push_back(512);
+      for (int64_t n : toks) register_shape(s, t, n);
+    }
+  }
+}
+
+}  // namespace ys::kernels

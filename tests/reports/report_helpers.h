@@ -1,0 +1,43 @@
+// Builders for small result stores used by the reports tests.
+#pragma once
+
+#include "runner/store/store.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ys::test {
+
+// A fresh temporary directory, removed by the destructor.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+};
+
+struct FakeRun {
+  std::string suite = "mmlu";
+  std::string protocol_version = "1";
+  std::string model = "models/tiny.gguf";
+  std::string quant = "q8_0";
+  std::string tag;
+  std::string settings_json = R"({"threads":4,"device":"cpu","shard":""})";
+  std::vector<double> acc;  // per-sample 0/1 "acc"; doc ids "subj/<i>"
+  double wall_s = 10;
+  int64_t tokens = 1000;
+  std::string output_text = "B";
+};
+
+// Writes a done run with samples, metrics acc (headline) and acc/subj, returns its id.
+std::string add_run(store::Store& st, const FakeRun& r);
+
+// n scores with `ones` ones first.
+std::vector<double> scores(size_t n, size_t ones);
+
+// Runs a command line; returns its exit code (-1 if it did not exit normally).
+int run_cmd(const std::string& cmd);
+std::string yardstick_bin();
+std::string read_file(const std::filesystem::path& p);
+
+}  // namespace ys::test
