@@ -49,7 +49,7 @@ std::vector<size_t> select_docs(size_t size, const RunSettings& s) {
   return docs;
 }
 
-suites::TaskOptions task_options(const RunSettings& s) {
+suites::TaskOptions task_options(const RunSettings& s, const std::string& suite) {
   suites::TaskOptions o;
   o.data_dir = s.data_dir;
   o.num_fewshot = s.num_fewshot;
@@ -58,8 +58,10 @@ suites::TaskOptions task_options(const RunSettings& s) {
   o.sampler.temperature = s.temperature;
   o.sampler.top_p = s.top_p;
   o.sampler.seed = s.seed;
-  if (s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
-  if (s.unsafe_no_sandbox) o.extra["unsafe_no_sandbox"] = "1";
+  // Suite-specific options go only to the suite that understands them.
+  if (suite == "mmlu" && s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
+  if (suite == "humaneval" && s.unsafe_no_sandbox) o.extra["sandbox"] = "unsafe";
+  if (suite == "quant" && !s.text_file.empty()) o.extra["text_file"] = s.text_file;
   return o;
 }
 
@@ -88,8 +90,16 @@ suites::Sample from_record(const store::SampleRecord& r) {
 }
 
 // Executes one batch of documents through the engine and scores them.
-std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& model,
+std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& model, engine::Model* baseline,
                                       const std::vector<size_t>& batch, int64_t& tokens) {
+  if (task.compares_models()) {
+    std::vector<suites::Sample> out;
+    for (size_t i : batch) {
+      out.push_back(task.evaluate_pair(i, model, *baseline));
+      tokens += 2 * out.back().request.value("n_tokens", int64_t{0});
+    }
+    return out;
+  }
   std::vector<suites::DocRequests> reqs;
   std::vector<engine::LoglikelihoodRequest> ll;
   std::vector<engine::GenerateRequest> gen;
@@ -104,10 +114,10 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
     fail(ErrorKind::internal, "engine returned {} + {} results for {} + {} requests", ll_res.size(), gen_res.size(),
          ll.size(), gen.size());
   }
-  std::vector<suites::Sample> out;
+  std::vector<suites::DocResults> results(batch.size());
   size_t ll_at = 0, gen_at = 0;
   for (size_t b = 0; b < batch.size(); ++b) {
-    suites::DocResults res;
+    suites::DocResults& res = results[b];
     for (size_t k = 0; k < reqs[b].loglikelihood.size(); ++k) {
       res.loglikelihood.push_back(ll_res[ll_at++]);
       tokens += res.loglikelihood.back().n_tokens;
@@ -116,8 +126,8 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
       res.generate.push_back(gen_res[gen_at++]);
       tokens += res.generate.back().n_tokens + res.generate.back().n_prompt_tokens;
     }
-    out.push_back(task.score(batch[b], reqs[b], res));
   }
+  std::vector<suites::Sample> out = task.score_batch(batch, reqs, results);
   return out;
 }
 
@@ -138,6 +148,16 @@ engine::Model& Pipeline::model() {
     model_sha256_ = model_->info().sha256;
   }
   return *model_;
+}
+
+engine::Model& Pipeline::baseline_model() {
+  if (!baseline_) {
+    engine::LoadOptions lo;
+    lo.quant = settings_.baseline_quant.empty() ? std::string("f32") : settings_.baseline_quant;
+    lo.threads = settings_.threads;
+    baseline_ = engine::load_model(settings_.model, lo);
+  }
+  return *baseline_;
 }
 
 std::vector<SuiteOutcome> Pipeline::run() {
@@ -162,7 +182,7 @@ std::vector<SuiteOutcome> Pipeline::run() {
 
 SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& resume_id) {
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options(settings_));
+  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options(settings_, suite));
   std::vector<size_t> docs = select_docs(task->size(), settings_);
   engine::Model& m = model();
 
@@ -210,7 +230,8 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
       std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
                                 pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
       int64_t batch_tokens = 0;
-      std::vector<suites::Sample> samples = run_batch(*task, m, batch, batch_tokens);
+      std::vector<suites::Sample> samples =
+          run_batch(*task, m, task->compares_models() ? &baseline_model() : nullptr, batch, batch_tokens);
       std::vector<store::SampleRecord> records;
       for (const auto& s : samples) records.push_back(to_record(s));
       store_.append_samples(run_id, records);

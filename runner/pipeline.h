@@ -31,10 +31,12 @@ class Pipeline {
  private:
   SuiteOutcome run_suite(const std::string& suite, const std::string& resume_id);
   engine::Model& model();
+  engine::Model& baseline_model();  // the quant suite's baseline weights (--baseline-quant, default f32)
 
   RunSettings settings_;
   store::Store& store_;
   std::unique_ptr<engine::Model> model_;
+  std::unique_ptr<engine::Model> baseline_;
   std::string model_sha256_;
   std::string hardware_id_;
 };

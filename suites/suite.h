@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,21 @@ class Task {
   virtual DocRequests requests(size_t i) const = 0;
   virtual Sample score(size_t i, const DocRequests& req, const DocResults& res) const = 0;
   virtual std::vector<Metric> aggregate(const std::vector<Sample>& samples) const = 0;
+  // Scores several documents at once (HumanEval runs all their programs in one sandbox
+  // pool). The default scores one document after the other.
+  virtual std::vector<Sample> score_batch(const std::vector<size_t>& docs, const std::vector<DocRequests>& reqs,
+                                          const std::vector<DocResults>& results) const {
+    std::vector<Sample> out;
+    for (size_t j = 0; j < docs.size(); ++j) out.push_back(score(docs[j], reqs[j], results[j]));
+    return out;
+  }
+
+  // Suites that compare two settings of one model (quant: candidate vs baseline weights)
+  // evaluate a document themselves instead of through requests()/score().
+  virtual bool compares_models() const { return false; }
+  virtual Sample evaluate_pair(size_t /*i*/, engine::Model& /*candidate*/, engine::Model& /*baseline*/) const {
+    throw std::logic_error("evaluate_pair called on a suite that does not compare models");
+  }
 };
 
 // The explicit registry (suites/registry.cpp). Unknown names raise ys::Error with a

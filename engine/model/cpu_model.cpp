@@ -66,7 +66,7 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   info_.isa = cpu::isa_name();
 }
 
-void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const LogitsFn& on_logits) {
+void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits) {
   const int64_t n = int64_t(tokens.size());
   if (n > kv_.n_ctx())
     fail(ErrorKind::invalid_input, "{} tokens do not fit the context window of {}", n, kv_.n_ctx());
@@ -85,6 +85,12 @@ void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const
     cached_.insert(cached_.end(), tokens.begin() + p0, tokens.begin() + p0 + m);
     for (size_t i = 0; i < rows.size(); ++i) on_logits(p0 + rows[i], &logits_[i * size_t(h_.n_vocab)]);
   }
+}
+
+void CpuModel::next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) {
+  if (ids.size() < 2) return;
+  const std::vector<int32_t> input(ids.begin(), ids.end() - 1);
+  eval(input, 0, [&](int64_t pos, const float* logits) { fn(pos, logits, h_.n_vocab); });
 }
 
 std::vector<TokenLogprob> CpuModel::token_logprobs(const std::string& text) {

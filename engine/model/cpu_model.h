@@ -35,8 +35,9 @@ class CpuModel final : public Model {
   const HParams& hparams() const { return h_; }
 
   // Feeds `tokens` (positions 0..n-1) and calls on_logits(i, row) for i in [first_out, n).
-  using LogitsFn = std::function<void(int64_t pos, const float* logits)>;
-  void eval(const std::vector<int32_t>& tokens, int64_t first_out, const LogitsFn& on_logits);
+  using EvalFn = std::function<void(int64_t pos, const float* logits)>;
+  void eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits);
+  void next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) override;
 
  private:
   LoglikelihoodResult score_one(const LoglikelihoodRequest& r);

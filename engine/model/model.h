@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,10 @@ class Model {
   // Tokenizer access for suites that need token counts.
   virtual std::vector<int32_t> tokenize(const std::string& text, bool add_bos) const = 0;
   virtual std::string detokenize(const std::vector<int32_t>& ids) const = 0;
+  // Teacher-forced next-token logits: fn(pos, logits, n_vocab) for pos in [0, ids.size()-1),
+  // where `logits` predicts ids[pos + 1]. Used to compare quantization settings (KL divergence).
+  using LogitsFn = std::function<void(int64_t pos, const float* logits, int64_t n_vocab)>;
+  virtual void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn);
 };
 
 // Loads a GGUF model into the embedded CPU engine. Throws ys::Error.

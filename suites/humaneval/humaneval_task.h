@@ -35,7 +35,7 @@ class HumanEvalTask : public Task {
 
   // Scores many documents at once: docs[j] with its requests/results reqs[j]/results[j].
   std::vector<Sample> score_batch(const std::vector<size_t>& docs, const std::vector<DocRequests>& reqs,
-                                  const std::vector<DocResults>& results) const;
+                                  const std::vector<DocResults>& results) const override;
   // The sandbox, created (and bubblewrap probed) on first use.
   const Sandbox& sandbox() const;
   const datasets::HumanEvalProblem& problem(size_t i) const;

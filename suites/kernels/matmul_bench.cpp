@@ -54,11 +54,11 @@ const Weights& weights_for(Type t, int64_t rows, int64_t cols) {
   auto w = std::make_unique<Weights>();
   w->type = t, w->rows = rows, w->cols = cols;
   const size_t rb = quant::row_bytes(t, uint64_t(cols));
-  w->data.resize(rb * size_t(rows));
-  std::vector<float> row(size_t(cols));
+  w->data.resize(rb * static_cast<size_t>(rows));
+  std::vector<float> row(static_cast<size_t>(cols));
   for (int64_t r = 0; r < rows; ++r) {
     fill_uniform(row.data(), row.size(), uint64_t(r) + 7);
-    quant::quantize_row(t, row.data(), w->data.data() + rb * size_t(r), cols);
+    quant::quantize_row(t, row.data(), w->data.data() + rb * static_cast<size_t>(r), cols);
   }
   cur = std::move(w);
   return *cur;
@@ -73,12 +73,12 @@ std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, 
   const int64_t tstep = std::max<int64_t>(1, n_tok / 5);
   for (int64_t t = 0; t < n_tok; t += tstep) {
     for (int64_t r = 0; r < w.rows; r += step) {
-      const void* row = w.data.data() + rb * size_t(r);
+      const void* row = w.data.data() + rb * static_cast<size_t>(r);
       const float* xt = x.data() + t * w.cols;
       const double ref = quant::dot_f64(w.type, row, xt, w.cols);
       const double mag = quant::abs_dot_f64(w.type, row, xt, w.cols);
       const double tol = is_float ? (double(w.cols) / 16 + 4) * std::ldexp(1.0, -24) * mag + 1e-30 : 4e-3 * mag + 1e-6;
-      const double got = y[size_t(t * w.rows + r)];
+      const double got = y[static_cast<size_t>(t * w.rows + r)];
       if (!(std::fabs(got - ref) <= tol))
         return fmt::format("mismatch at row {} token {}: got {} want {} (tol {})", r, t, got, ref, tol);
     }
@@ -88,7 +88,7 @@ std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, 
 
 void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t n_tok) {
   const Weights& w = weights_for(t, rows, cols);
-  std::vector<float> x(size_t(n_tok * cols)), y(size_t(n_tok * rows));
+  std::vector<float> x(static_cast<size_t>(n_tok * cols)), y(static_cast<size_t>(n_tok * rows));
   fill_uniform(x.data(), x.size(), 99 + uint64_t(n_tok));
   cpu::ThreadPool& pool = bench_pool();
   cpu::matmul(w.view(), x.data(), n_tok, y.data(), pool);

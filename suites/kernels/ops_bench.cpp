@@ -63,31 +63,31 @@ std::vector<double> attn_ref(const std::vector<float>& q, const std::vector<floa
                              int64_t t, int64_t pos0, const AttnShape& s) {
   const int hd = s.head_dim, group = s.n_head / s.n_kv;
   const int64_t kvs = int64_t(s.n_kv) * hd, n_pos = pos0 + t + 1;
-  std::vector<double> out(size_t(s.n_head) * hd, 0.0);
+  std::vector<double> out(static_cast<size_t>(s.n_head) * hd, 0.0);
   for (int h = 0; h < s.n_head; ++h) {
-    const float* qh = &q[size_t(t * s.n_head * hd + h * hd)];
+    const float* qh = &q[static_cast<size_t>(t * s.n_head * hd + h * hd)];
     const int64_t off = int64_t(h / group) * hd;
-    std::vector<double> sc(size_t(n_pos));
+    std::vector<double> sc(static_cast<size_t>(n_pos));
     double mx = -1e300, sum = 0;
     for (int64_t p = 0; p < n_pos; ++p) {
       double d = 0;
-      for (int i = 0; i < hd; ++i) d += double(qh[i]) * double(k[size_t(p * kvs + off + i)]);
-      sc[size_t(p)] = d / std::sqrt(double(hd));
-      mx = std::max(mx, sc[size_t(p)]);
+      for (int i = 0; i < hd; ++i) d += double(qh[i]) * double(k[static_cast<size_t>(p * kvs + off + i)]);
+      sc[static_cast<size_t>(p)] = d / std::sqrt(double(hd));
+      mx = std::max(mx, sc[static_cast<size_t>(p)]);
     }
     for (double& x : sc) sum += (x = std::exp(x - mx));
     for (int64_t p = 0; p < n_pos; ++p)
-      for (int i = 0; i < hd; ++i) out[size_t(h * hd + i)] += sc[size_t(p)] / sum * double(v[size_t(p * kvs + off + i)]);
+      for (int i = 0; i < hd; ++i) out[static_cast<size_t>(h * hd + i)] += sc[static_cast<size_t>(p)] / sum * double(v[static_cast<size_t>(p * kvs + off + i)]);
   }
   return out;
 }
 
 void add_attention(const AttnShape& s, int64_t n_tok, int64_t pos0, const std::string& label) {
   const int64_t qd = int64_t(s.n_head) * s.head_dim, kvd = int64_t(s.n_kv) * s.head_dim, n_pos = pos0 + n_tok;
-  auto q = std::make_shared<std::vector<float>>(size_t(n_tok * qd));
-  auto k = std::make_shared<std::vector<float>>(size_t(n_pos * kvd));
-  auto v = std::make_shared<std::vector<float>>(size_t(n_pos * kvd));
-  auto out = std::make_shared<std::vector<float>>(size_t(n_tok * qd));
+  auto q = std::make_shared<std::vector<float>>(static_cast<size_t>(n_tok * qd));
+  auto k = std::make_shared<std::vector<float>>(static_cast<size_t>(n_pos * kvd));
+  auto v = std::make_shared<std::vector<float>>(static_cast<size_t>(n_pos * kvd));
+  auto out = std::make_shared<std::vector<float>>(static_cast<size_t>(n_tok * qd));
   KernelMeta m{"attention", "f32",
                fmt::format(R"({{"model":"{}","n_head":{},"n_kv_head":{},"head_dim":{},"n_tok":{},"pos0":{}}})", s.model,
                            s.n_head, s.n_kv, s.head_dim, n_tok, pos0),
@@ -115,8 +115,8 @@ const AttnShape kSmolAttn{"smollm2-135m", 9, 3, 64};
 const AttnShape kLlama1bAttn{"llama-3.2-1b", 32, 8, 64};
 
 void add_rmsnorm(int64_t dim, int64_t n_tok) {
-  auto x = std::make_shared<std::vector<float>>(size_t(dim * n_tok)), w = std::make_shared<std::vector<float>>(size_t(dim));
-  auto y = std::make_shared<std::vector<float>>(size_t(dim * n_tok));
+  auto x = std::make_shared<std::vector<float>>(static_cast<size_t>(dim * n_tok)), w = std::make_shared<std::vector<float>>(static_cast<size_t>(dim));
+  auto y = std::make_shared<std::vector<float>>(static_cast<size_t>(dim * n_tok));
   KernelMeta m{"rmsnorm", "f32", fmt::format(R"({{"dim":{},"n_tok":{}}})", dim, n_tok), 4.0 * double(dim * n_tok),
                4.0 * double(dim * n_tok)};
   auto run = [=] { cpu::rmsnorm(x->data(), w->data(), n_tok, dim, 1e-5f, y->data()); };
@@ -126,9 +126,9 @@ void add_rmsnorm(int64_t dim, int64_t n_tok) {
     std::vector<double> want(x->size());
     for (int64_t t = 0; t < n_tok; ++t) {
       double ss = 0;
-      for (int64_t i = 0; i < dim; ++i) ss += double((*x)[size_t(t * dim + i)]) * (*x)[size_t(t * dim + i)];
+      for (int64_t i = 0; i < dim; ++i) ss += double((*x)[static_cast<size_t>(t * dim + i)]) * (*x)[static_cast<size_t>(t * dim + i)];
       const double sc = 1.0 / std::sqrt(ss / double(dim) + 1e-5);
-      for (int64_t i = 0; i < dim; ++i) want[size_t(t * dim + i)] = (*x)[size_t(t * dim + i)] * sc * (*w)[size_t(i)];
+      for (int64_t i = 0; i < dim; ++i) want[static_cast<size_t>(t * dim + i)] = (*x)[static_cast<size_t>(t * dim + i)] * sc * (*w)[static_cast<size_t>(i)];
     }
     return compare(y->data(), want, 1e-6, 1e-5);
   };
@@ -137,9 +137,9 @@ void add_rmsnorm(int64_t dim, int64_t n_tok) {
 
 void add_rope(int n_head, int head_dim, int64_t n_tok) {
   const int64_t d = int64_t(n_head) * head_dim;
-  auto x = std::make_shared<std::vector<float>>(size_t(d * n_tok)), x0 = std::make_shared<std::vector<float>>(size_t(d * n_tok));
-  auto pos = std::make_shared<std::vector<int32_t>>(size_t(n_tok));
-  for (int64_t t = 0; t < n_tok; ++t) (*pos)[size_t(t)] = int32_t(t * 7);
+  auto x = std::make_shared<std::vector<float>>(static_cast<size_t>(d * n_tok)), x0 = std::make_shared<std::vector<float>>(static_cast<size_t>(d * n_tok));
+  auto pos = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(n_tok));
+  for (int64_t t = 0; t < n_tok; ++t) (*pos)[static_cast<size_t>(t)] = int32_t(t * 7);
   cpu::RopeParams p;
   p.n_rot = head_dim;
   p.freq_base = 10000.0f;
@@ -154,8 +154,8 @@ void add_rope(int n_head, int head_dim, int64_t n_tok) {
     for (int64_t t = 0; t < n_tok; ++t)
       for (int h = 0; h < n_head; ++h)
         for (int i = 0; i < head_dim / 2; ++i) {
-          const size_t o = size_t(t * d + h * head_dim + 2 * i);
-          const double th = double((*pos)[size_t(t)]) * std::pow(10000.0, -2.0 * i / head_dim);
+          const size_t o = static_cast<size_t>(t * d + h * head_dim + 2 * i);
+          const double th = double((*pos)[static_cast<size_t>(t)]) * std::pow(10000.0, -2.0 * i / head_dim);
           const double a = (*x0)[o], b = (*x0)[o + 1];
           want[o] = a * std::cos(th) - b * std::sin(th);
           want[o + 1] = a * std::sin(th) + b * std::cos(th);
@@ -166,7 +166,7 @@ void add_rope(int n_head, int head_dim, int64_t n_tok) {
 }
 
 void add_softmax(int64_t n) {
-  auto x = std::make_shared<std::vector<float>>(size_t(n)), x0 = std::make_shared<std::vector<float>>(size_t(n));
+  auto x = std::make_shared<std::vector<float>>(static_cast<size_t>(n)), x0 = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
   KernelMeta m{"softmax", "f32", fmt::format(R"({{"n":{}}})", n), 4.0 * double(n), 3.0 * double(n)};
   auto run = [=] {
     std::copy(x0->begin(), x0->end(), x->begin());
@@ -179,26 +179,26 @@ void add_softmax(int64_t n) {
     double mx = -1e300, sum = 0;
     for (float f : *x0) mx = std::max(mx, double(f));
     for (float f : *x0) sum += std::exp(double(f) - mx);
-    std::vector<double> want(size_t(n));
-    for (int64_t i = 0; i < n; ++i) want[size_t(i)] = std::exp(double((*x0)[size_t(i)]) - mx) / sum;
+    std::vector<double> want(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) want[static_cast<size_t>(i)] = std::exp(double((*x0)[static_cast<size_t>(i)]) - mx) / sum;
     return compare(x->data(), want, 1e-9, 1e-5);
   };
   add(fmt::format("softmax/{}", n), m, check, run);
 }
 
 void add_swiglu(int64_t n) {
-  auto g = std::make_shared<std::vector<float>>(size_t(n)), u = std::make_shared<std::vector<float>>(size_t(n));
-  auto o = std::make_shared<std::vector<float>>(size_t(n));
+  auto g = std::make_shared<std::vector<float>>(static_cast<size_t>(n)), u = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+  auto o = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
   KernelMeta m{"swiglu", "f32", fmt::format(R"({{"n":{}}})", n), 12.0 * double(n), 5.0 * double(n)};
   auto run = [=] { cpu::silu_mul(g->data(), u->data(), o->data(), n); };
   auto check = [=]() -> std::string {
     fill(*g, 8), fill(*u, 9);
     for (float& f : *g) f *= 8.0f;
     run();
-    std::vector<double> want(size_t(n));
+    std::vector<double> want(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
-      const double gg = (*g)[size_t(i)];
-      want[size_t(i)] = gg / (1.0 + std::exp(-gg)) * (*u)[size_t(i)];
+      const double gg = (*g)[static_cast<size_t>(i)];
+      want[static_cast<size_t>(i)] = gg / (1.0 + std::exp(-gg)) * (*u)[static_cast<size_t>(i)];
     }
     return compare(o->data(), want, 1e-6, 1e-5);
   };

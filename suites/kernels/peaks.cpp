@@ -33,10 +33,10 @@ template <typename Loop>
 double parallel_rate(cpu::ThreadPool& pool, Loop loop, int64_t iters, int reps) {
   double best = 0;
   for (int r = 0; r < reps; ++r) {
-    std::vector<double> work(size_t(pool.size()), 0.0);
+    std::vector<double> work(static_cast<size_t>(pool.size()), 0.0);
     const auto t0 = Clock::now();
     pool.parallel_for(pool.size(), [&](int64_t b, int64_t e, int) {
-      for (int64_t i = b; i < e; ++i) work[size_t(i)] = loop(iters);
+      for (int64_t i = b; i < e; ++i) work[static_cast<size_t>(i)] = loop(iters);
     });
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     double total = 0;
@@ -66,7 +66,7 @@ Peaks measure_peaks(cpu::ThreadPool& pool, int64_t triad_mib) {
   Peaks p;
   p.threads = pool.size();
   const int64_t n = triad_mib * 1024 * 1024 / int64_t(sizeof(float));
-  std::vector<float> a(size_t(n)), b(size_t(n), 1.0f), c(size_t(n), 2.0f);
+  std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(n), 1.0f), c(static_cast<size_t>(n), 2.0f);
   triad_seconds(pool, a.data(), b.data(), c.data(), n);  // touch the pages first
   double best = 1e30;
   for (int r = 0; r < 5; ++r) best = std::min(best, triad_seconds(pool, a.data(), b.data(), c.data(), n));

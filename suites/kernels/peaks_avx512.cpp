@@ -17,7 +17,9 @@ double fma_loop_avx512(int64_t iters) {
   }
   __m512 s = acc[0];
   for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
-  volatile float sink = _mm512_reduce_add_ps(s);
+  alignas(64) float o[16];
+  _mm512_store_ps(o, s);
+  volatile float sink = o[0] + o[15];
   (void)sink;
   return double(iters) * 12 * 16 * 2;
 }
@@ -32,7 +34,9 @@ double vnni_loop_avx512(int64_t iters) {
   }
   __m512i t = acc[0];
   for (int i = 1; i < 12; ++i) t = _mm512_add_epi32(t, acc[i]);
-  volatile int sink = _mm512_reduce_add_epi32(t);
+  alignas(64) int32_t o[16];
+  _mm512_store_si512(o, t);
+  volatile int32_t sink = o[0] + o[15];
   (void)sink;
   return double(iters) * 12 * 64 * 2;
 }

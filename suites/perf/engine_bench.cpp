@@ -24,7 +24,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 // Deterministic token ids in [1, n_vocab); `salt` makes each repetition's first token
 // differ, so no repetition reuses another's cached keys/values.
 std::vector<int32_t> tokens_for(int64_t n, int n_vocab, uint32_t salt) {
-  std::vector<int32_t> v(size_t(n));
+  std::vector<int32_t> v(static_cast<size_t>(n));
   uint32_t s = 2463534242u + salt * 7919u;
   for (int32_t& t : v) {
     s ^= s << 13, s ^= s >> 17, s ^= s << 5;
@@ -70,7 +70,7 @@ double time_decode(engine::CpuModel& m, int64_t n, uint32_t salt) {
   m.eval(seq, 0, on);
   const auto t0 = Clock::now();
   for (int64_t i = 1; i <= n; ++i) {
-    seq.push_back(all[size_t(i)]);
+    seq.push_back(all[static_cast<size_t>(i)]);
     m.eval(seq, i, on);
   }
   const double s = seconds_since(t0);

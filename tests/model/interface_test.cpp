@@ -81,6 +81,22 @@ TEST_CASE("one pass over a shared context gives the same bits as separate reques
   for (size_t i = 0; i < reqs.size(); ++i) CHECK(same_bits(rev[reqs.size() - 1 - i].logprob, all[i].logprob));
 }
 
+TEST_CASE("next_token_logits gives the logits behind token_logprobs") {
+  engine::CpuModel m(model_file(), threads(2));
+  const std::string text = "The quick brown fox jumps.";
+  const auto lps = m.token_logprobs(text);
+  const auto ids = m.tokenize(text, false);
+  REQUIRE(ids.size() == lps.size());
+  size_t calls = 0;
+  engine::Model& base = m;
+  base.next_token_logits(ids, [&](int64_t pos, const float* l, int64_t nv) {
+    const auto s = engine::row_stats(l, nv, ids[size_t(pos + 1)]);
+    CHECK(same_bits(s.logprob, lps[size_t(pos + 1)].logprob));
+    ++calls;
+  });
+  CHECK(calls == ids.size() - 1);
+}
+
 TEST_CASE("loglikelihood left-truncates long inputs to the context window") {
   engine::CpuModel m(model_file(), threads(2));
   const auto res = m.loglikelihood({{test::sample_text(8), " The answer"}});
@@ -139,7 +155,7 @@ TEST_CASE("seeded sampling is reproducible and independent of the other requests
   CHECK(c[0].text != a[0].text);  // a different seed takes a different path (true for these seeds)
 }
 
-TEST_CASE("the sampler: greedy ties go to the lowest id; top-k 1 is greedy; the RNG is portable") {
+TEST_CASE("sampler greedy ties go to the lowest id, top-k 1 is greedy, the RNG is portable") {
   const std::vector<float> l = {0.5f, 2.0f, 2.0f, -1.0f};
   CHECK(runtime::argmax(l.data(), 4) == 1);
   runtime::Rng rng(42);

@@ -31,7 +31,7 @@ std::vector<uint8_t> weights(Type t, int64_t rows, int64_t cols, uint32_t seed) 
 std::vector<float> acts(int64_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> x(size_t(n));
+  std::vector<float> x(static_cast<size_t>(n));
   for (float& v : x) v = nd(rng);
   // a few extremes and exact zeros, so the +128 offset sees -127 and 127
   if (n > 64) x[3] = 50.0f, x[40] = -50.0f, x[9] = 0.0f;
@@ -81,7 +81,7 @@ TEST_CASE("a token's VNNI GEMM result does not depend on the other tokens of its
   const auto w = weights(Type::q4_1, rows, cols, 5);
   const WeightView wv{Type::q4_1, w.data(), rows, cols};
   auto x = acts(32 * cols, 3);
-  std::vector<float> a(size_t(rows * 32)), b(a.size()), one(size_t(rows));
+  std::vector<float> a(static_cast<size_t>(rows * 32)), b(a.size()), one(static_cast<size_t>(rows));
   matmul(wv, x.data(), 32, a.data(), pool);
   for (int64_t k = 0; k < cols; ++k) x[size_t(5 * cols + k)] *= -3.0f;  // change token 5 only
   matmul(wv, x.data(), 32, b.data(), pool);

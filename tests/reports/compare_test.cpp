@@ -1,3 +1,4 @@
+#include "common/error.h"
 #include "reports/compare.h"
 #include "reports/compare_report.h"
 #include "reports/overview.h"

@@ -1,3 +1,4 @@
+#include "common/error.h"
 #include "reports/baseline.h"
 #include "reports/gate.h"
 #include "tests/reports/report_helpers.h"

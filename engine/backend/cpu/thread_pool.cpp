@@ -17,7 +17,9 @@ inline void cpu_relax(int iter) {
   if ((iter & 255) == 255) std::this_thread::yield();
 }
 
-constexpr int kSpinIters = 20000;  // ~ tens of microseconds before sleeping
+constexpr int kSpinIters = 20000;  // ~ a millisecond before sleeping
+
+inline uint32_t epoch_of(uint64_t generation) { return static_cast<uint32_t>(generation >> 1); }
 
 }  // namespace
 
@@ -30,11 +32,16 @@ ThreadPool::ThreadPool(int n_threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
+    stop_.store(true, std::memory_order_release);
+    generation_.fetch_add(2, std::memory_order_release);
   }
   cv_.notify_all();
   for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::record_error() {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  if (!error_) error_ = std::current_exception();
 }
 
 void ThreadPool::run_chunk(int index) {
@@ -44,8 +51,31 @@ void ThreadPool::run_chunk(int index) {
   try {
     (*fn_)(begin, end, index);
   } catch (...) {
-    std::lock_guard<std::mutex> lock(error_mu_);
-    if (!error_) error_ = std::current_exception();
+    record_error();
+  }
+}
+
+// Ticket layout: epoch (24 bits) | chunks (20 bits) | next chunk (20 bits), one atomic,
+// so a claim succeeds only for a live chunk of the job `epoch`: a late worker can never
+// touch a later job, and fn_/n_/grain_ stay valid for a claimed chunk because the
+// caller waits for done_ == chunks.
+constexpr uint64_t kField = (uint64_t(1) << 20) - 1;
+
+void ThreadPool::run_dynamic(uint32_t epoch, int thread) {
+  uint64_t t = ticket_.load(std::memory_order_acquire);
+  for (;;) {
+    if (static_cast<uint32_t>(t >> 40) != (epoch & 0xFFFFFFu)) return;
+    const int64_t chunk = static_cast<int64_t>(t & kField), chunks = static_cast<int64_t>((t >> 20) & kField);
+    if (chunk >= chunks) return;
+    if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    const int64_t begin = chunk * grain_, end = std::min(n_, begin + grain_);
+    try {
+      (*fn_)(begin, end, thread);
+    } catch (...) {
+      record_error();
+    }
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    t = ticket_.load(std::memory_order_acquire);
   }
 }
 
@@ -63,13 +93,27 @@ void ThreadPool::worker(int index) {
       gen = generation_.load(std::memory_order_acquire);
     }
     seen = gen;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
+    if (stop_.load(std::memory_order_acquire)) return;
+    if (gen & 1) {
+      run_dynamic(epoch_of(gen), index);
+    } else {
+      run_chunk(index);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
-    run_chunk(index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
+}
+
+void ThreadPool::publish(bool dynamic) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const uint64_t g = generation_.load(std::memory_order_relaxed);
+    const uint64_t next = ((g >> 1) + 1) << 1 | (dynamic ? 1u : 0u);
+    if (dynamic)
+      ticket_.store((static_cast<uint64_t>(epoch_of(next) & 0xFFFFFFu) << 40) | (static_cast<uint64_t>(chunks_) << 20),
+                    std::memory_order_release);
+    generation_.store(next, std::memory_order_release);
+  }
+  cv_.notify_all();
 }
 
 void ThreadPool::parallel_for(int64_t n, const Fn& fn) {
@@ -82,13 +126,30 @@ void ThreadPool::parallel_for(int64_t n, const Fn& fn) {
   n_ = n;
   error_ = nullptr;
   pending_.store(n_threads_ - 1, std::memory_order_release);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  cv_.notify_all();
+  publish(false);
   run_chunk(0);
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) cpu_relax(spin);
+  fn_ = nullptr;
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain, const Fn& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>({int64_t(1), grain, (n + int64_t(kField) - 1) / int64_t(kField)});
+  const int64_t chunks = (n + grain - 1) / grain;
+  if (n_threads_ == 1 || chunks == 1) {
+    fn(0, n, 0);
+    return;
+  }
+  fn_ = &fn;
+  n_ = n;
+  grain_ = grain;
+  chunks_ = chunks;
+  error_ = nullptr;
+  done_.store(0, std::memory_order_release);
+  publish(true);
+  run_dynamic(epoch_of(generation_.load(std::memory_order_acquire)), 0);
+  for (int spin = 0; done_.load(std::memory_order_acquire) != chunks; ++spin) cpu_relax(spin);
   fn_ = nullptr;
   if (error_) std::rethrow_exception(error_);
 }

@@ -1,0 +1,185 @@
+// Attention, output statistics and MoE routing kernels.
+#include "engine/backend/cuda/check.cuh"
+#include "engine/backend/cuda/kernels.h"
+
+#include <cfloat>
+
+namespace ys::cuda {
+
+namespace {
+
+cudaStream_t st() { return static_cast<cudaStream_t>(stream()); }
+constexpr int kMaxHeadDim = 256;
+constexpr int kPer = kMaxHeadDim / 32;  // head dims per lane
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+// Version 1: one warp per (query t, head h), online softmax over cache rows 0..pos0+t.
+// Lane L holds dims L, L+32, ... of q and the output accumulator.
+__global__ void attention_k(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
+                            int n_kv_head, int head_dim, float scale, float* out) {
+  const int64_t wid = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (wid >= n_tok * n_head) return;
+  const int64_t t = wid / n_head;
+  const int h = int(wid % n_head);
+  const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
+  const int64_t kvo = int64_t(h / (n_head / n_kv_head)) * head_dim;
+  const float* qh = q + (t * n_head + h) * head_dim;
+  float qr[kPer], acc[kPer];
+#pragma unroll
+  for (int c = 0; c < kPer; ++c) {
+    const int d = lane + 32 * c;
+    qr[c] = d < head_dim ? qh[d] : 0.0f;
+    acc[c] = 0.0f;
+  }
+  float m = -FLT_MAX, l = 0.0f;
+  const int64_t n_pos = pos0 + t + 1;
+  for (int64_t j = 0; j < n_pos; ++j) {
+    const float* kr = k + j * kv_stride + kvo;
+    float s = 0.0f;
+#pragma unroll
+    for (int c = 0; c < kPer; ++c) {
+      const int d = lane + 32 * c;
+      if (d < head_dim) s += qr[c] * kr[d];
+    }
+    s = warp_sum(s) * scale;
+    const float m_new = fmaxf(m, s);
+    const float corr = expf(m - m_new), p = expf(s - m_new);
+    l = l * corr + p;
+    const float* vr = v + j * kv_stride + kvo;
+#pragma unroll
+    for (int c = 0; c < kPer; ++c) {
+      const int d = lane + 32 * c;
+      if (d < head_dim) acc[c] = acc[c] * corr + p * vr[d];
+    }
+    m = m_new;
+  }
+  float* o = out + (t * n_head + h) * head_dim;
+  const float inv = 1.0f / l;
+#pragma unroll
+  for (int c = 0; c < kPer; ++c) {
+    const int d = lane + 32 * c;
+    if (d < head_dim) o[d] = acc[c] * inv;
+  }
+}
+
+// One block per row: max/argmax (lowest id wins), then sum of exp in double.
+__global__ void row_stats_k(const float* logits, int64_t n_vocab, const int32_t* targets, double* logprob,
+                            int32_t* argmax) {
+  __shared__ float smax[256];
+  __shared__ int32_t sidx[256];
+  __shared__ double ssum[256];
+  const float* r = logits + int64_t(blockIdx.x) * n_vocab;
+  float best = -INFINITY;
+  int32_t bi = 0x7fffffff;
+  for (int64_t i = threadIdx.x; i < n_vocab; i += blockDim.x)
+    if (r[i] > best || bi == 0x7fffffff) best = r[i], bi = int32_t(i);
+  smax[threadIdx.x] = best;
+  sidx[threadIdx.x] = bi;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (int(threadIdx.x) < s) {
+      const float ob = smax[threadIdx.x + s];
+      const int32_t oi = sidx[threadIdx.x + s];
+      if (ob > smax[threadIdx.x] || (ob == smax[threadIdx.x] && oi < sidx[threadIdx.x]))
+        smax[threadIdx.x] = ob, sidx[threadIdx.x] = oi;
+    }
+    __syncthreads();
+  }
+  const double mx = double(r[sidx[0]]);
+  double sum = 0.0;
+  for (int64_t i = threadIdx.x; i < n_vocab; i += blockDim.x) sum += exp(double(r[i]) - mx);
+  ssum[threadIdx.x] = sum;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (int(threadIdx.x) < s) ssum[threadIdx.x] += ssum[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    argmax[blockIdx.x] = sidx[0];
+    double lp = 0.0;
+    if (targets) {
+      const int32_t tg = targets[blockIdx.x];
+      lp = (tg >= 0 && tg < n_vocab) ? double(r[tg]) - mx - log(ssum[0]) : -INFINITY;
+    }
+    logprob[blockIdx.x] = lp;
+  }
+}
+
+// One thread per token: k rounds of selection (ties to the lower id), softmax over them.
+__global__ void moe_topk_k(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel) {
+  const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (t >= n_tok) return;
+  const float* r = router + t * n_expert;
+  int32_t* s = sel + t * k;
+  float* w = wsel + t * k;
+  for (int j = 0; j < k; ++j) {
+    int best = -1;
+    for (int e = 0; e < n_expert; ++e) {
+      bool taken = false;
+      for (int i = 0; i < j; ++i) taken = taken || s[i] == e;
+      if (!taken && (best < 0 || r[e] > r[best])) best = e;
+    }
+    s[j] = best;
+    w[j] = r[best];
+  }
+  float mx = w[0];
+  for (int j = 1; j < k; ++j) mx = fmaxf(mx, w[j]);
+  double sum = 0.0;
+  for (int j = 0; j < k; ++j) {
+    w[j] = expf(w[j] - mx);
+    sum += w[j];
+  }
+  const float inv = float(1.0 / sum);
+  for (int j = 0; j < k; ++j) w[j] *= inv;
+}
+
+__global__ void moe_combine_k(const float* src, const float* wsel, int64_t n_tok, int k, int64_t dim, float* out) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n_tok * dim) return;
+  const int64_t t = i / dim, c = i % dim;
+  float o = 0.0f;
+  for (int j = 0; j < k; ++j) o += wsel[t * k + j] * src[(t * k + j) * dim + c];
+  out[i] = o;
+}
+
+}  // namespace
+
+void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
+               int n_kv_head, int head_dim, float* out) {
+  if (head_dim > kMaxHeadDim)
+    raise(Err::unsupported, "CUDA attention: head dim " + std::to_string(head_dim) + " > 256");
+  const int64_t warps = n_tok * n_head;
+  if (warps <= 0) return;
+  const float scale = float(1.0 / std::sqrt(double(head_dim)));
+  attention_k<<<unsigned((warps + 3) / 4), 128, 0, st()>>>(q, k, v, n_tok, pos0, n_head, n_kv_head, head_dim, scale,
+                                                           out);
+  check_launch("attention");
+}
+
+void row_stats(const float* logits, int64_t n_rows, int64_t n_vocab, const int32_t* targets, double* logprob,
+               int32_t* argmax) {
+  if (n_rows <= 0) return;
+  row_stats_k<<<unsigned(n_rows), 256, 0, st()>>>(logits, n_vocab, targets, logprob, argmax);
+  check_launch("row_stats");
+}
+
+void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel) {
+  if (n_tok <= 0) return;
+  moe_topk_k<<<unsigned((n_tok + 63) / 64), 64, 0, st()>>>(router, n_tok, n_expert, k, sel, wsel);
+  check_launch("moe_topk");
+}
+
+void moe_combine(const float* src, const float* wsel, int64_t n_tok, int k, int64_t dim, float* out) {
+  const int64_t n = n_tok * dim;
+  if (n <= 0) return;
+  moe_combine_k<<<unsigned((n + 255) / 256), 256, 0, st()>>>(src, wsel, n_tok, k, dim, out);
+  check_launch("moe_combine");
+}
+
+}  // namespace ys::cuda

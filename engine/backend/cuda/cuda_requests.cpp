@@ -1,0 +1,127 @@
+// CudaModel::loglikelihood and CudaModel::generate (PROTOCOLS.md §1.3 and §1.4). The
+// request logic duplicates engine/model/requests.cpp (private to CpuModel) step for step.
+#include "common/error.h"
+#include "engine/backend/cuda/cuda_model_impl.h"
+#include "engine/runtime/sampler.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace ys::cuda {
+
+namespace {
+
+struct Encoded {
+  std::vector<int32_t> full;  // the (left-truncated) context + continuation tokens
+  int64_t n_cont = 0;         // continuation tokens at the end of `full`
+  bool truncated = false;
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+Encoded encode_pair(const tok::Tokenizer& tok, const engine::LoglikelihoodRequest& r, int64_t n_ctx) {
+  std::string ctx = r.context, cont = r.continuation;
+  size_t end = ctx.size();  // 1. trailing whitespace of the context moves to the continuation
+  while (end > 0 && is_space(ctx[end - 1])) --end;
+  cont = ctx.substr(end) + cont;
+  ctx.resize(end);
+  Encoded e;  // 2. joint tokenization, split at len(enc(ctx)); empty context -> [BOS or EOS]
+  if (ctx.empty()) {
+    const int32_t prefix = tok.bos() >= 0 ? tok.bos() : tok.eos();
+    if (prefix < 0) fail(ErrorKind::unsupported, "loglikelihood: empty context but the vocabulary has no BOS/EOS");
+    e.full = tok.encode(cont, false);
+    e.n_cont = int64_t(e.full.size());
+    e.full.insert(e.full.begin(), prefix);
+  } else {
+    e.full = tok.encode(ctx + cont, true);
+    const int64_t n_ctx_tok = int64_t(tok.encode(ctx, true).size());
+    e.n_cont = std::max<int64_t>(0, int64_t(e.full.size()) - n_ctx_tok);
+  }
+  if (int64_t(e.full.size()) > n_ctx + 1) {  // 3. left-truncate to n_ctx + 1 tokens
+    e.full.erase(e.full.begin(), e.full.end() - (n_ctx + 1));
+    e.truncated = true;
+  }
+  e.n_cont = std::min(e.n_cont, int64_t(e.full.size()) - 1);
+  return e;
+}
+
+}  // namespace
+
+engine::LoglikelihoodResult CudaModel::score_one(const engine::LoglikelihoodRequest& r) {
+  const Encoded e = encode_pair(*tok_, r, info_.n_ctx);
+  engine::LoglikelihoodResult res;
+  res.truncated = e.truncated;
+  res.n_tokens = int(e.n_cont);
+  res.is_greedy = true;
+  if (e.n_cont <= 0) return res;
+  const std::vector<int32_t> input(e.full.begin(), e.full.end() - 1);
+  const int64_t first = int64_t(input.size()) - e.n_cont;
+  const std::vector<int32_t> targets(e.full.begin() + first + 1, e.full.end());
+  eval(input, first, targets, false, [&](int64_t pos, double lp, int32_t am, const float*) {
+    res.logprob += lp;
+    res.is_greedy = res.is_greedy && am == e.full[size_t(pos + 1)];
+  });
+  return res;
+}
+
+std::vector<engine::LoglikelihoodResult> CudaModel::loglikelihood(const std::vector<engine::LoglikelihoodRequest>& reqs) {
+  std::vector<size_t> order(reqs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return reqs[a].context < reqs[b].context; });
+  std::vector<engine::LoglikelihoodResult> out(reqs.size());
+  for (size_t i : order) out[i] = score_one(reqs[i]);
+  return out;
+}
+
+engine::GenerateResult CudaModel::generate_one(const engine::GenerateRequest& r, engine::TextSink sink, void* user) {
+  const int64_t n_ctx = info_.n_ctx;
+  std::vector<int32_t> seq = tok_->encode(r.prompt, true);
+  if (seq.empty()) seq.push_back(tok_->bos() >= 0 ? tok_->bos() : std::max(0, tok_->eos()));
+  const int64_t budget = std::max<int64_t>(1, n_ctx - std::max(0, r.max_tokens));
+  if (int64_t(seq.size()) > budget) seq.erase(seq.begin(), seq.end() - budget);
+  engine::GenerateResult res;
+  res.n_prompt_tokens = int(seq.size());
+  size_t max_stop = 0;
+  for (const auto& s : r.stop) max_stop = std::max(max_stop, s.size());
+  const runtime::SamplingConfig cfg{r.sampler.temperature, r.sampler.top_k, r.sampler.top_p};
+  const bool greedy = cfg.temperature <= 0.0;
+  runtime::Rng rng(r.sampler.seed);
+  size_t emitted = 0;
+  auto emit = [&](size_t upto) {
+    if (sink && upto > emitted) sink(user, res.text.substr(emitted, upto - emitted));
+    emitted = std::max(emitted, upto);
+  };
+  while (true) {
+    if (res.n_tokens >= r.max_tokens) { res.reason = engine::StopReason::max_tokens; break; }
+    if (int64_t(seq.size()) >= n_ctx) { res.reason = engine::StopReason::context_full; break; }
+    int32_t t = 0;
+    eval(seq, int64_t(seq.size()) - 1, {}, !greedy, [&](int64_t, double, int32_t am, const float* l) {
+      t = greedy ? am : runtime::sample(l, h_.n_vocab, cfg, rng);  // greedy: the device argmax (lowest id)
+    });
+    if (tok_->is_eog(t)) { res.reason = engine::StopReason::eos; break; }
+    seq.push_back(t);
+    ++res.n_tokens;
+    res.text += tok_->piece(t);
+    size_t cut = std::string::npos;
+    for (const auto& s : r.stop)
+      if (!s.empty()) cut = std::min(cut, res.text.find(s));
+    if (cut != std::string::npos) {
+      res.text.resize(cut);
+      res.reason = engine::StopReason::stop_string;
+      break;
+    }
+    if (res.text.size() + 1 > max_stop) emit(res.text.size() + 1 - std::max<size_t>(1, max_stop));
+  }
+  emit(res.text.size());
+  return res;
+}
+
+std::vector<engine::GenerateResult> CudaModel::generate(const std::vector<engine::GenerateRequest>& reqs,
+                                                        engine::TextSink sink, void* user) {
+  std::vector<engine::GenerateResult> out;
+  out.reserve(reqs.size());
+  for (const auto& r : reqs) out.push_back(generate_one(r, sink, user));
+  return out;
+}
+
+}  // namespace ys::cuda

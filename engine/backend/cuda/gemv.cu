@@ -1,0 +1,158 @@
+// Weight kernels: GEMV for decode, dequantization to f16 (for cuBLAS), embedding gather,
+// and the GEMV/GEMM dispatch of matmul.
+#include "engine/backend/cuda/check.cuh"
+#include "engine/backend/cuda/device.h"
+#include "engine/backend/cuda/kernels.h"
+#include "engine/backend/cuda/quant_units.cuh"
+
+namespace ys::cuda {
+
+namespace {
+
+constexpr int kWarpsPerBlock = 4;
+cudaStream_t st() { return static_cast<cudaStream_t>(stream()); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+// Version 1: one warp per (row, b); lane L takes units L, L+32, ...; each unit is
+// dequantized to registers and dotted with 32 activations (8 x 16-byte loads).
+template <quant::Type T>
+__global__ void gemv_k(const uint8_t* w, uint64_t mat_bytes, uint64_t row_bytes, int64_t rows, int64_t cols,
+                       const float* x, int64_t x_div, const int32_t* ids, float* y) {
+  const int lane = threadIdx.x & 31;
+  const int64_t r = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
+  const int64_t b = blockIdx.y;
+  if (r >= rows) return;
+  const int64_t e = ids ? ids[b] : 0;
+  const uint8_t* row = w + uint64_t(e) * mat_bytes + uint64_t(r) * row_bytes;
+  const float4* xr = reinterpret_cast<const float4*>(x + (b / x_div) * cols);
+  float acc = 0.0f;
+  const int64_t n_units = cols / 32;
+  for (int64_t u = lane; u < n_units; u += 32) {
+    float v[32];
+    Unit<T>::deq(row, u, v);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const float4 xv = xr[u * 8 + i];
+      acc += v[4 * i] * xv.x + v[4 * i + 1] * xv.y + v[4 * i + 2] * xv.z + v[4 * i + 3] * xv.w;
+    }
+  }
+  acc = warp_sum(acc);
+  if (lane == 0) y[b * rows + r] = acc;
+}
+
+template <quant::Type T>
+__global__ void dequant_f16_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64_t cols, __half* out) {
+  const int64_t units_per_row = cols / 32;
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * units_per_row) return;
+  const int64_t r = i / units_per_row, u = i % units_per_row;
+  float v[32];
+  Unit<T>::deq(w + uint64_t(r) * row_bytes, u, v);
+  __half* o = out + r * cols + u * 32;
+#pragma unroll
+  for (int k = 0; k < 32; ++k) o[k] = __float2half_rn(v[k]);
+}
+
+template <quant::Type T>
+__global__ void embed_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64_t cols, const int32_t* tokens,
+                        float* x, int32_t* bad) {
+  const int64_t t = blockIdx.x;
+  const int32_t id = tokens[t];
+  float* o = x + t * cols;
+  if (id < 0 || id >= rows) {
+    for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) o[i] = 0.0f;
+    if (threadIdx.x == 0) *bad = 1;
+    return;
+  }
+  for (int64_t u = threadIdx.x; u < cols / 32; u += blockDim.x) {
+    float v[32];
+    Unit<T>::deq(w + uint64_t(id) * row_bytes, u, v);
+#pragma unroll
+    for (int k = 0; k < 32; ++k) o[u * 32 + k] = v[k];
+  }
+}
+
+__global__ void to_f16_k(const float* x, __half* y, int64_t n) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) y[i] = __float2half_rn(x[i]);
+}
+
+void unsupported(quant::Type t) {
+  raise(Err::unsupported, std::string("CUDA backend: no kernel for weight type ") + quant::name(t));
+}
+
+}  // namespace
+
+bool supports(quant::Type t) {
+  switch (t) {
+    case quant::Type::f32: case quant::Type::f16: case quant::Type::bf16: case quant::Type::q8_0:
+    case quant::Type::q4_0: case quant::Type::q4_1: case quant::Type::q4_k: case quant::Type::q5_k:
+    case quant::Type::q6_k: return true;
+    default: return false;
+  }
+}
+
+int64_t gemv_max_tokens() { return 8; }
+
+void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int32_t* ids, float* y) {
+  if (n_b <= 0 || w.rows <= 0) return;
+  const uint64_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
+  const dim3 grid(unsigned((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(n_b));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const bool ok = dispatch_type(w.type, [&] <quant::Type T> () {
+    gemv_k<T><<<grid, 32 * kWarpsPerBlock, 0, st()>>>(base, w.mat_bytes, rb, w.rows, w.cols, x, x_div, ids, y);
+  });
+  if (!ok) unsupported(w.type);
+  check_launch("gemv");
+}
+
+void dequant_f16(const DevMat& w, int64_t mat, uint16_t* out) {
+  const uint64_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
+  const auto* base = static_cast<const uint8_t*>(w.data) + uint64_t(mat) * w.mat_bytes;
+  const int64_t n = w.rows * (w.cols / 32);
+  const unsigned blocks = unsigned((n + 255) / 256);
+  const bool ok = dispatch_type(w.type, [&] <quant::Type T> () {
+    dequant_f16_k<T><<<blocks, 256, 0, st()>>>(base, rb, w.rows, w.cols, reinterpret_cast<__half*>(out));
+  });
+  if (!ok) unsupported(w.type);
+  check_launch("dequant_f16");
+}
+
+void embed(const DevMat& w, const int32_t* tokens, int64_t n_tok, float* x, int32_t* bad) {
+  if (n_tok <= 0) return;
+  const uint64_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const bool ok = dispatch_type(w.type, [&] <quant::Type T> () {
+    embed_k<T><<<unsigned(n_tok), 128, 0, st()>>>(base, rb, w.rows, w.cols, tokens, x, bad);
+  });
+  if (!ok) unsupported(w.type);
+  check_launch("embed");
+}
+
+void to_f16(const float* x, uint16_t* y, int64_t n) {
+  if (n <= 0) return;
+  to_f16_k<<<unsigned((n + 255) / 256), 256, 0, st()>>>(x, reinterpret_cast<__half*>(y), n);
+  check_launch("to_f16");
+}
+
+void matmul(const DevMat& w, const float* x, int64_t n_tok, float* y, uint16_t* scratch_w, uint16_t* scratch_x) {
+  if (n_tok <= gemv_max_tokens()) {
+    gemv(w, x, 1, n_tok, nullptr, y);
+    return;
+  }
+  // Y^T [rows, n_tok] (column-major, ld rows) = W (row-major [rows, cols] = column-major
+  // [cols, rows], transposed) * X^T (column-major [cols, n_tok]).
+  dequant_f16(w, 0, scratch_w);
+  to_f16(x, scratch_x, n_tok * w.cols);
+  const float alpha = 1.0f, beta = 0.0f;
+  YS_CUBLAS(cublasGemmEx(static_cast<cublasHandle_t>(blas()), CUBLAS_OP_T, CUBLAS_OP_N, int(w.rows), int(n_tok),
+                         int(w.cols), &alpha, scratch_w, CUDA_R_16F, int(w.cols), scratch_x, CUDA_R_16F, int(w.cols),
+                         &beta, y, CUDA_R_32F, int(w.rows), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+}  // namespace ys::cuda

@@ -1,0 +1,83 @@
+// Launchers of the CUDA backend's kernels, callable from plain C++ (device pointers as
+// plain pointers; everything runs on cuda::stream(), asynchronously, no host sync).
+// Layouts follow engine/backend/cpu: activations are row-major [n_tok, dim] f32.
+// Each kernel is validated against a CPU reference in tests/cuda/kernels_test.cpp.
+#pragma once
+
+#include "engine/quant/types.h"
+
+#include <cstdint>
+
+namespace ys::cuda {
+
+// A weight matrix (or a stack of n_mat expert matrices) in device memory, in its GGUF
+// block layout: row r of matrix e starts at data + e*mat_bytes + r*row_bytes(type, cols).
+struct DevMat {
+  quant::Type type = quant::Type::f32;
+  const void* data = nullptr;
+  int64_t rows = 0, cols = 0;
+  int64_t n_mat = 1;
+  uint64_t mat_bytes = 0;
+};
+
+// Types with a device kernel: f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q5_k q6_k.
+bool supports(quant::Type t);
+
+// GEMV (decode): y[b*rows + r] = W_{ids ? ids[b] : 0}[r,:] . x[(b / x_div)*cols ...],
+// b in [0, n_b). One warp per row, lanes over 32-element units, f32 accumulation.
+void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int32_t* ids, float* y);
+
+// Dequantizes matrix `mat` of w to IEEE half [rows, cols] (out: rows*cols uint16_t).
+void dequant_f16(const DevMat& w, int64_t mat, uint16_t* out);
+// Row gather + dequantize to f32: x[t,:] = W[tokens[t], :] (the token embedding).
+// Token ids outside [0, rows) set *bad (device int) to 1 and leave the row zero.
+void embed(const DevMat& w, const int32_t* tokens, int64_t n_tok, float* x, int32_t* bad);
+// f32 -> IEEE half, round to nearest even.
+void to_f16(const float* x, uint16_t* y, int64_t n);
+
+// matmul: GEMV for n_tok <= gemv_max_tokens(), else W dequantized to f16 in `scratch_w`
+// and X converted to f16 in `scratch_x`, one cublasGemmEx with f32 accumulation and f32 output.
+// Scratch sizes: rows*cols and n_tok*cols halves (the caller sizes them).
+void matmul(const DevMat& w, const float* x, int64_t n_tok, float* y, uint16_t* scratch_w, uint16_t* scratch_x);
+int64_t gemv_max_tokens();
+
+// Elementwise ops (semantics of engine/backend/cpu/ops.h).
+void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float eps, float* y);
+void add_bias(float* x, const float* b, int64_t n_tok, int64_t dim);
+void add_inplace(float* y, const float* x, int64_t n);
+void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+
+struct RopeDev {
+  int n_rot = 0;
+  bool neox = false;
+  float freq_base = 10000.0f, freq_scale = 1.0f;
+  const float* freq_factors = nullptr;  // device [n_rot/2] or null
+  float ext_factor = 0.0f, attn_factor = 1.0f, beta_fast = 32.0f, beta_slow = 1.0f;
+  int n_ctx_orig = 0;
+};
+// x: [n_tok, n_head*head_dim]; token t at position pos0 + t. Angles in double as on the CPU.
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, const RopeDev& p);
+
+// Causal GQA attention of n_tok queries (positions pos0..) against cache rows
+// [0, pos0+n_tok) of k/v ([n_ctx, n_kv_head*head_dim] f32). Online softmax, one warp per
+// (query, head); head_dim <= 256. Scale 1/sqrt(head_dim).
+void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
+               int n_kv_head, int head_dim, float* out);
+
+// Per row i of logits [n_rows, n_vocab]: logprob[i] = log softmax(row)[targets[i]]
+// (double, as cpu row_stats) and argmax[i] (lowest id wins ties). targets may be null (logprob 0).
+void row_stats(const float* logits, int64_t n_rows, int64_t n_vocab, const int32_t* targets, double* logprob,
+               int32_t* argmax);
+
+// MoE routing: per token, top-k of router [n_tok, n_expert] (ties to the lower id), softmax
+// over the k selected logits. sel/wsel: [n_tok, k].
+void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel);
+// out[t,:] = sum_j wsel[t,j] * src[(t*k + j), :], summed in rank order j = 0..k-1.
+void moe_combine(const float* src, const float* wsel, int64_t n_tok, int k, int64_t dim, float* out);
+
+// Measured ceilings (tools): time `reps` device-to-device copies of `bytes`, and `reps`
+// m*n*k GEMMs (bf16 if `bf16`, else f16; f32 accumulation) on random data. Seconds, median.
+double time_copy(uint64_t bytes, int reps);
+double time_gemm(int m, int n, int k, bool bf16, int reps);
+
+}  // namespace ys::cuda

@@ -1,0 +1,118 @@
+// Elementwise kernels (semantics of engine/backend/cpu/ops.h): RMSNorm, bias, residual
+// add, SwiGLU, RoPE (normal/NeoX, llama3 frequency factors, YaRN).
+#include "engine/backend/cuda/check.cuh"
+#include "engine/backend/cuda/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ys::cuda {
+
+namespace {
+
+cudaStream_t st() { return static_cast<cudaStream_t>(stream()); }
+unsigned blocks_for(int64_t n, int threads) { return unsigned((n + threads - 1) / threads); }
+
+// One block per row; the sum of squares in double, as the CPU does.
+__global__ void rmsnorm_k(const float* x, const float* w, int64_t dim, float eps, float* y) {
+  __shared__ double part[256];
+  const float* xr = x + int64_t(blockIdx.x) * dim;
+  float* yr = y + int64_t(blockIdx.x) * dim;
+  double ss = 0.0;
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) ss += double(xr[i]) * double(xr[i]);
+  part[threadIdx.x] = ss;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (int(threadIdx.x) < s) part[threadIdx.x] += part[threadIdx.x + s];
+    __syncthreads();
+  }
+  const float scale = float(1.0 / sqrt(part[0] / double(dim) + double(eps)));
+  __syncthreads();  // every thread has read part[0] before any y (which may alias x) is written
+  for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) yr[i] = (xr[i] * scale) * w[i];
+}
+
+__global__ void add_bias_k(float* x, const float* b, int64_t n, int64_t dim) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) x[i] += b[i % dim];
+}
+__global__ void add_k(float* y, const float* x, int64_t n) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) y[i] += x[i];
+}
+__global__ void silu_mul_k(const float* gate, const float* up, float* out, int64_t n) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + expf(-g)) * up[i];
+  }
+}
+
+// One thread per (token, pair); the angle in double like cpu::rope, applied to every head.
+__global__ void rope_k(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, RopeDev p, double c0,
+                       double c1) {
+  const int half = p.n_rot / 2;
+  const int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= n_tok * half) return;
+  const int64_t t = idx / half;
+  const int i = int(idx % half);
+  const double pos = double(pos0 + t);
+  double theta_extrap = pos * pow(double(p.freq_base), -2.0 * i / p.n_rot);
+  if (p.freq_factors) theta_extrap /= double(p.freq_factors[i]);
+  const double theta_interp = double(p.freq_scale) * theta_extrap;
+  double theta = theta_interp, mscale = p.attn_factor;
+  if (p.ext_factor != 0.0f) {
+    const double y = (i - c0) / fmax(0.001, c1 - c0);
+    const double ramp = (1.0 - fmin(1.0, fmax(0.0, y))) * p.ext_factor;
+    theta = theta_interp * (1.0 - ramp) + theta_extrap * ramp;
+    mscale *= 1.0 + 0.1 * log(1.0 / p.freq_scale);
+  }
+  const float c = float(cos(theta) * mscale), s = float(sin(theta) * mscale);
+  const int a = p.neox ? i : 2 * i, b = p.neox ? i + half : 2 * i + 1;
+  for (int h = 0; h < n_head; ++h) {
+    float* xh = x + (t * n_head + h) * head_dim;
+    const float x0 = xh[a], x1 = xh[b];
+    xh[a] = x0 * c - x1 * s;
+    xh[b] = x0 * s + x1 * c;
+  }
+}
+
+}  // namespace
+
+void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float eps, float* y) {
+  if (n_tok <= 0) return;
+  rmsnorm_k<<<unsigned(n_tok), 256, 0, st()>>>(x, w, dim, eps, y);
+  check_launch("rmsnorm");
+}
+void add_bias(float* x, const float* b, int64_t n_tok, int64_t dim) {
+  const int64_t n = n_tok * dim;
+  if (n <= 0) return;
+  add_bias_k<<<blocks_for(n, 256), 256, 0, st()>>>(x, b, n, dim);
+  check_launch("add_bias");
+}
+void add_inplace(float* y, const float* x, int64_t n) {
+  if (n <= 0) return;
+  add_k<<<blocks_for(n, 256), 256, 0, st()>>>(y, x, n);
+  check_launch("add_inplace");
+}
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  if (n <= 0) return;
+  silu_mul_k<<<blocks_for(n, 256), 256, 0, st()>>>(gate, up, out, n);
+  check_launch("silu_mul");
+}
+
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, const RopeDev& p) {
+  const int64_t n = n_tok * (p.n_rot / 2);
+  if (n <= 0) return;
+  double c0 = 0.0, c1 = 0.0;  // YaRN correction dims (host, as cpu yarn_corr_dims)
+  if (p.ext_factor != 0.0f) {
+    auto corr = [&](double r) {
+      return p.n_rot * std::log(p.n_ctx_orig / (r * 2.0 * M_PI)) / (2.0 * std::log(double(p.freq_base)));
+    };
+    c0 = std::max(0.0, std::floor(corr(p.beta_fast)));
+    c1 = std::min(double(p.n_rot - 1), std::ceil(corr(p.beta_slow)));
+  }
+  rope_k<<<blocks_for(n, 128), 128, 0, st()>>>(x, n_tok, n_head, head_dim, pos0, p, c0, c1);
+  check_launch("rope");
+}
+
+}  // namespace ys::cuda

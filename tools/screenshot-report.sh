@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Renders `yardstick report` (HTML) of a result store and screenshots it with headless
+# Chromium, to check the layout by eye (desktop and phone widths).
+#   tools/screenshot-report.sh [--db results.db] [--out DIR] [--bin build/bin/yardstick] [--demo]
+# --demo first fills DIR/demo.db with small runs of a synthetic model (mmlu --limit 12 at
+# two quantizations and two thread counts, plus a comparison), so there is something to draw.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+db=results.db; out=build/screenshots; bin=""; demo=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --db) db="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --bin) bin="$2"; shift 2 ;;
+    --demo) demo=1; shift ;;
+    *) echo "screenshot-report.sh: unknown flag $1 (expected --db, --out, --bin, --demo)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$bin" ]; then
+  for b in build/bin/yardstick build-*/bin/yardstick; do [ -x "$b" ] && { bin="$b"; break; }; done
+fi
+[ -x "$bin" ] || { echo "screenshot-report.sh: no yardstick binary (pass --bin)" >&2; exit 1; }
+chromium=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chromium" ] || { echo "screenshot-report.sh: chromium is not installed (tools/setup.sh installs it)" >&2; exit 1; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+if [ "$demo" = 1 ]; then
+  db="$out/demo.db"; rm -f "$db" "$db"-wal "$db"-shm
+  shared=${YARDSTICK_SHARED_DATA:-../shared/datasets}
+  "$bin" synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o "$out/demo.gguf" >/dev/null
+  [ -d "$out/data/mmlu" ] || "$bin" data --data-dir "$out/data" import --link "$shared" >/dev/null
+  for q in f32 q8_0; do
+    for t in 1 2; do
+      "$bin" run --model "$out/demo.gguf" --quant "$q" --threads "$t" --suite mmlu --limit 12 \
+        --data-dir "$out/data" --db "$db" --tag "demo-$q-t$t" >/dev/null
+    done
+  done
+  ids=$("$bin" list --db "$db" --json | grep -o '"id": "[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  "$bin" compare $ids --db "$db" --by quant --allow-mismatch --format html -o "$out/compare.html"
+fi
+
+"$bin" report --db "$db" --format html -o "$out/report.html"
+flags="--headless --disable-gpu --no-sandbox --hide-scrollbars"
+for page in report compare; do
+  [ -f "$out/$page.html" ] || continue
+  "$chromium" $flags --window-size=1200,3000 --screenshot="$out/$page.png" "file://$out/$page.html" >/dev/null 2>&1
+  "$chromium" $flags --window-size=390,2400 --screenshot="$out/$page-phone.png" "file://$out/$page.html" >/dev/null 2>&1
+  echo "$out/$page.png $out/$page-phone.png"
+done
