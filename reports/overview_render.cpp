@@ -75,8 +75,9 @@ std::string hardware_html(const Overview& o) {
   return b.empty() ? "<p class=\"meta\">No model was run on more than one machine.</p>\n" : b;
 }
 
-std::string drill_down_html(const RunSummary& r) {
-  std::string b = fmt::format("<details id=\"run-{}\"><summary>{} · {} · {} · {}</summary>\n", html_escape(r.run.id),
+std::string drill_down_html(const RunSummary& r, bool open) {
+  std::string b = fmt::format("<details id=\"run-{}\"{}><summary>{} · {} · {} · {}</summary>\n", html_escape(r.run.id),
+                              open ? " open" : "",
                               html_escape(r.run.suite), html_escape(r.model), html_escape(r.run.quant),
                               html_escape(headline_text(r)));
   b += "<p class=\"meta\">run <code>" + html_escape(r.run.id) + "</code> · created " + html_escape(r.run.created_at) +
@@ -158,7 +159,7 @@ std::string overview_html(const Overview& o) {
   b += "<h2>Same model across hardware</h2>\n" + hardware_html(o);
   b += bleu_html(o);
   b += "<h2>Per-run details</h2>\n";
-  for (const auto& r : o.runs) b += drill_down_html(r);
+  for (const auto& r : o.runs) b += drill_down_html(r, o.runs.size() <= 6);  // small stores print expanded
   b += "<h2>Kernel benchmarks</h2>\n" + kernels_html(o);
   b += "<h2>Perf results</h2>\n" + perf_html(o);
   return html_page("Yardstick report", b);

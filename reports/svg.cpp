@@ -110,12 +110,14 @@ std::string svg_scatter(const std::vector<Point>& points, const std::string& tit
                    top + plot_h / 2, html_escape(y_axis));
   std::map<std::string, size_t> series;
   for (const auto& p : points) series.emplace(p.series, series.size());
+  size_t k = 0;
   for (const auto& p : points) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+    const double dy = -6.0 + 12.0 * static_cast<double>(k++ % 3);  // stagger labels of nearby points
     const char* color = series_color(series[p.series]);
     s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"><title>{}: {} ({:g}, {:g})</title></circle>",
                      px(p.x), py(p.y), color, html_escape(p.series), html_escape(p.label), p.x, p.y);
-    s += text(px(p.x) + 7, py(p.y) - 6, p.label, "start", "plbl") + "\n";
+    s += text(px(p.x) + 7, py(p.y) + dy, p.label, "start", "plbl") + "\n";
   }
   double ly = top + 10;
   for (const auto& [name, i] : series) {

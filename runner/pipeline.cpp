@@ -49,7 +49,9 @@ std::vector<size_t> select_docs(size_t size, const RunSettings& s) {
   return docs;
 }
 
-suites::TaskOptions task_options(const RunSettings& s, const std::string& suite) {
+}  // namespace
+
+suites::TaskOptions task_options_for(const RunSettings& s, const std::string& suite) {
   suites::TaskOptions o;
   o.data_dir = s.data_dir;
   o.num_fewshot = s.num_fewshot;
@@ -65,19 +67,28 @@ suites::TaskOptions task_options(const RunSettings& s, const std::string& suite)
   return o;
 }
 
+namespace {
+
+// Model output may hold invalid UTF-8 (a token split mid-character): stored as U+FFFD.
+std::string dump_lenient(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 store::SampleRecord to_record(const suites::Sample& s) {
   store::SampleRecord r;
   r.doc_id = s.doc_id;
   r.prompt_hash = s.prompt_hash;
-  r.request_json = s.request.dump();
-  r.output_json = s.output.dump();
+  r.request_json = dump_lenient(s.request);
+  r.output_json = dump_lenient(s.output);
   r.target = s.target;
-  r.scores_json = nlohmann::json(s.scores).dump();
-  r.extra_json = s.extra.dump();
+  r.scores_json = dump_lenient(nlohmann::json(s.scores));
+  r.extra_json = dump_lenient(s.extra);
   return r;
 }
 
-suites::Sample from_record(const store::SampleRecord& r) {
+}  // namespace
+
+suites::Sample sample_from_record(const store::SampleRecord& r) {
   suites::Sample s;
   s.doc_id = r.doc_id;
   s.prompt_hash = r.prompt_hash;
@@ -88,6 +99,8 @@ suites::Sample from_record(const store::SampleRecord& r) {
   s.extra = nlohmann::json::parse(r.extra_json);
   return s;
 }
+
+namespace {
 
 // Executes one batch of documents through the engine and scores them.
 std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& model, engine::Model* baseline,
@@ -182,14 +195,14 @@ std::vector<SuiteOutcome> Pipeline::run() {
 
 SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& resume_id) {
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options(settings_, suite));
+  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options_for(settings_, suite));
   std::vector<size_t> docs = select_docs(task->size(), settings_);
   engine::Model& m = model();
 
   RunSettings for_record = settings_;
   for_record.suites = {suite};
   store::RunRecord rec;
-  rec.kind = "eval";
+  rec.kind = task->compares_models() ? "quant" : "eval";
   rec.suite = suite;
   rec.model_path = settings_.model;
   rec.model_sha256 = model_sha256_;
@@ -243,7 +256,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
 
     // Aggregate from the store, in document order, so a resumed run equals an uninterrupted one.
     std::map<std::string, suites::Sample> by_id;
-    for (const store::SampleRecord& r : store_.get_samples(run_id)) by_id.emplace(r.doc_id, from_record(r));
+    for (const store::SampleRecord& r : store_.get_samples(run_id)) by_id.emplace(r.doc_id, sample_from_record(r));
     std::vector<suites::Sample> ordered;
     for (size_t i : docs) {
       auto it = by_id.find(task->doc_id(i));

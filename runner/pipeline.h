@@ -5,6 +5,7 @@
 #include "engine/model/model.h"
 #include "runner/settings.h"
 #include "runner/store/store.h"
+#include "suites/suite.h"
 
 #include <memory>
 #include <string>
@@ -40,6 +41,11 @@ class Pipeline {
   std::string model_sha256_;
   std::string hardware_id_;
 };
+
+// The suite's options for these settings; suite-specific keys go only to their suite.
+suites::TaskOptions task_options_for(const RunSettings& s, const std::string& suite);
+// A stored sample record back as the suite's Sample.
+suites::Sample sample_from_record(const store::SampleRecord& r);
 
 // Prints the summary table (metric, value ± stderr, n) of finished suites.
 void print_summary(const std::vector<SuiteOutcome>& outcomes);

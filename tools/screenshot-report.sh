@@ -30,7 +30,7 @@ if [ "$demo" = 1 ]; then
   db="$out/demo.db"; rm -f "$db" "$db"-wal "$db"-shm
   shared=${YARDSTICK_SHARED_DATA:-../shared/datasets}
   "$bin" synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o "$out/demo.gguf" >/dev/null
-  [ -d "$out/data/mmlu" ] || "$bin" data --data-dir "$out/data" import --link "$shared" >/dev/null
+  [ -d "$out/data/mmlu" ] || "$bin" data --data-dir "$out/data" import "$shared" >/dev/null
   for q in f32 q8_0; do
     for t in 1 2; do
       "$bin" run --model "$out/demo.gguf" --quant "$q" --threads "$t" --suite mmlu --limit 12 \

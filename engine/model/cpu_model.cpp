@@ -11,7 +11,8 @@
 namespace ys::engine {
 
 namespace {
-constexpr int64_t kChunk = 256;  // tokens per forward call (prefill)
+constexpr int64_t kChunk = 256;       // tokens per forward call (prefill)
+constexpr int64_t kPrefixBlock = 64;  // tokens per prefix-cache block
 }
 
 const char* to_string(StopReason r) {
@@ -46,10 +47,20 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   if (options.threads < 0) fail(ErrorKind::invalid_input, "--threads: expected >= 0, got {}", options.threads);
   if (options.max_context < 0)
     fail(ErrorKind::invalid_input, "max_context: expected >= 0, got {}", options.max_context);
+  if (options.batch_size < 1)
+    fail(ErrorKind::invalid_input, "batch_size: expected >= 1 sequences, got {}", options.batch_size);
+  if (options.kv_memory_bytes <= 0)
+    fail(ErrorKind::invalid_input, "--kv-memory: expected a positive byte count, got {}", options.kv_memory_bytes);
+  if (options.bos != "auto" && options.bos != "on" && options.bos != "off")
+    fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got '{}'", options.bos);
+  if (options.bos == "on" && tok_->bos() < 0)
+    fail(ErrorKind::invalid_input, "--bos on: {} has no BOS token (tokenizer.ggml.bos_token_id)", path.string());
+  opt_ = options;
   pool_ = std::make_unique<cpu::ThreadPool>(options.threads);
   fwd_ = std::make_unique<LlamaForward>(h_, *w_, *pool_);
   const int n_ctx = options.max_context > 0 ? options.max_context : h_.n_ctx_train;
   kv_ = runtime::KvCache(h_.n_layer, int64_t(h_.n_kv_head) * h_.head_dim, n_ctx);
+  store_ = runtime::PrefixCache(h_.n_layer, int64_t(h_.n_kv_head) * h_.head_dim, kPrefixBlock);
   info_.name = file_.get_string("general.name", path.stem().string());
   info_.architecture = h_.arch;
   info_.path = path.string();
@@ -66,15 +77,37 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   info_.isa = cpu::isa_name();
 }
 
-void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits) {
+void CpuModel::check_kv_budget(int64_t n, const std::string& what) const {
+  const int64_t need = n * kv_.bytes_per_pos();
+  if (need > opt_.kv_memory_bytes)
+    fail(ErrorKind::invalid_input,
+         "{}: a sequence of {} tokens needs {} bytes ({:.1f} MiB) of key/value cache, more than the --kv-memory "
+         "budget of {} bytes ({:.1f} MiB)",
+         what, n, need, double(need) / 1048576.0, opt_.kv_memory_bytes, double(opt_.kv_memory_bytes) / 1048576.0);
+}
+
+void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits,
+                    bool use_store) {
   const int64_t n = int64_t(tokens.size());
   if (n > kv_.n_ctx())
     fail(ErrorKind::invalid_input, "{} tokens do not fit the context window of {}", n, kv_.n_ctx());
+  check_kv_budget(n, "eval");
+  // The working cache grows to the longest sequence (in chunk steps); the rest of the
+  // budget is the prefix store's.
+  kv_.set_growth_limit(std::min((n + kChunk - 1) / kChunk * kChunk, opt_.kv_memory_bytes / kv_.bytes_per_pos()));
   int64_t keep = 0;
-  const int64_t limit = std::min({int64_t(cached_.size()), n, first_out});
-  while (keep < limit && cached_[size_t(keep)] == tokens[size_t(keep)]) ++keep;
+  if (opt_.prefix_cache) {
+    const int64_t limit = std::min({int64_t(cached_.size()), n, first_out});
+    while (keep < limit && cached_[size_t(keep)] == tokens[size_t(keep)]) ++keep;
+  }
   cached_.resize(size_t(keep));
   kv_.set_n_pos(std::min(keep, kv_.n_pos()));
+  if (use_store && opt_.prefix_cache) {
+    keep = store_.restore(tokens.data(), keep, std::min(n, first_out), kv_);
+    cached_.assign(tokens.begin(), tokens.begin() + keep);
+  }
+  reused_ += keep;
+  evaluated_ += n - keep;
   std::vector<int64_t> rows;
   for (int64_t p0 = keep; p0 < n; p0 += kChunk) {
     const int64_t m = std::min(kChunk, n - p0);
@@ -85,6 +118,23 @@ void CpuModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const
     cached_.insert(cached_.end(), tokens.begin() + p0, tokens.begin() + p0 + m);
     for (size_t i = 0; i < rows.size(); ++i) on_logits(p0 + rows[i], &logits_[i * size_t(h_.n_vocab)]);
   }
+  if (use_store && opt_.prefix_cache)
+    store_.save(tokens.data(), n, kv_, opt_.kv_memory_bytes - kv_.capacity() * kv_.bytes_per_pos());
+}
+
+CpuModel::CacheStats CpuModel::cache_stats() const {
+  CacheStats s;
+  s.tokens_evaluated = evaluated_;
+  s.tokens_reused = reused_;
+  s.store = store_.stats();
+  return s;
+}
+
+std::vector<int32_t> CpuModel::encode_input(const std::string& text) const {
+  if (opt_.bos == "auto") return tok_->encode(text, true);
+  std::vector<int32_t> ids = tok_->encode(text, false);
+  if (opt_.bos == "on") ids.insert(ids.begin(), tok_->bos());
+  return ids;
 }
 
 void CpuModel::next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) {
@@ -94,7 +144,7 @@ void CpuModel::next_token_logits(const std::vector<int32_t>& ids, const Model::L
 }
 
 std::vector<TokenLogprob> CpuModel::token_logprobs(const std::string& text) {
-  const std::vector<int32_t> ids = tok_->encode(text, true);
+  const std::vector<int32_t> ids = encode_input(text);
   std::vector<TokenLogprob> out(ids.size());
   if (ids.empty()) return out;
   out[0] = {ids[0], 0.0, ids[0]};

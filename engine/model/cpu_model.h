@@ -1,8 +1,11 @@
 // The embedded CPU implementation of the Model interface (engine/model/model.h).
 //
-// One sequence is evaluated at a time, in chunks, against one KV cache. Consecutive
-// evaluations reuse the cached keys/values of their longest common token prefix; since
-// every op is batch- and chunk-invariant, reuse never changes a result's bits.
+// Scoring evaluates one sequence at a time, in chunks, against one KV cache. Consecutive
+// evaluations reuse the cached keys/values of their longest common token prefix, and a
+// bounded LRU store of 64-token prefix blocks (runtime/prefix_cache.h) lets interleaved
+// requests reuse older prefixes. Generation decodes up to LoadOptions::batch_size
+// sequences together (continuous batching, each with its own KV cache). Since every op is
+// batch- and chunk-invariant, neither reuse nor batching changes a result's bits.
 #pragma once
 
 #include "engine/backend/cpu/thread_pool.h"
@@ -12,6 +15,7 @@
 #include "engine/model/model.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/prefix_cache.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #include <functional>
@@ -33,15 +37,26 @@ class CpuModel final : public Model {
 
   const tok::Tokenizer& tokenizer() const { return *tok_; }
   const HParams& hparams() const { return h_; }
+  // Tokens of a prompt with the BOS policy of LoadOptions::bos applied.
+  std::vector<int32_t> encode_input(const std::string& text) const;
+
+  struct CacheStats {
+    int64_t tokens_evaluated = 0;  // positions run through the model by eval()
+    int64_t tokens_reused = 0;     // positions taken from the cache instead
+    runtime::PrefixCache::Stats store;
+  };
+  CacheStats cache_stats() const;
 
   // Feeds `tokens` (positions 0..n-1) and calls on_logits(i, row) for i in [first_out, n).
+  // With use_store, also restores/saves prefix blocks (LoadOptions::prefix_cache).
   using EvalFn = std::function<void(int64_t pos, const float* logits)>;
-  void eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits);
+  void eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits, bool use_store = false);
   void next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) override;
 
  private:
   LoglikelihoodResult score_one(const LoglikelihoodRequest& r);
-  GenerateResult generate_one(const GenerateRequest& r, TextSink sink, void* user);
+  // Throws ys::Error(invalid_input) when n positions of keys/values exceed the budget.
+  void check_kv_budget(int64_t n, const std::string& what) const;
 
   gguf::File file_;
   HParams h_;
@@ -52,6 +67,9 @@ class CpuModel final : public Model {
   runtime::KvCache kv_;
   std::vector<int32_t> cached_;   // the tokens whose keys/values the cache holds
   std::vector<float> logits_;
+  runtime::PrefixCache store_;
+  LoadOptions opt_;
+  int64_t evaluated_ = 0, reused_ = 0;
   ModelInfo info_;
 };
 

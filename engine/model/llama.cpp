@@ -36,36 +36,51 @@ void LlamaForward::ensure_buffers(int64_t n_tok) {
 
 void LlamaForward::forward(const int32_t* tokens, int64_t n_tok, int64_t pos0, runtime::KvCache& kv,
                            const int64_t* out_rows, int64_t n_out, float* logits) {
+  const Seq one{tokens, n_tok, pos0, &kv};
+  forward_batch(&one, 1, out_rows, n_out, logits);
+}
+
+void LlamaForward::forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* out_rows, int64_t n_out,
+                                 float* logits) {
+  int64_t n_tok = 0;
+  for (int64_t s = 0; s < n_seq; ++s) n_tok += seqs[s].n_tok;
   ensure_buffers(std::max(n_tok, n_out));
   const int64_t e = h_.n_embd;
-  kv.reserve(pos0 + n_tok);
   // Token embeddings: x[t] = token_embd row tokens[t].
   const uint64_t emb_row = quant::row_bytes(w_.tok_embd.type, uint64_t(e));
-  for (int64_t t = 0; t < n_tok; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= h_.n_vocab)
-      fail(ErrorKind::invalid_input, "token id {} at batch row {} is outside the vocabulary [0, {})", tokens[t], t,
-           h_.n_vocab);
-    const auto* row = static_cast<const uint8_t*>(w_.tok_embd.data) + uint64_t(tokens[t]) * emb_row;
-    quant::dequantize_row(w_.tok_embd.type, row, &b_.x[size_t(t * e)], e);
-    b_.pos[size_t(t)] = int32_t(pos0 + t);
+  int64_t t = 0;
+  for (int64_t s = 0; s < n_seq; ++s) {
+    seqs[s].kv->reserve(seqs[s].pos0 + seqs[s].n_tok);
+    for (int64_t i = 0; i < seqs[s].n_tok; ++i, ++t) {
+      const int32_t id = seqs[s].tokens[i];
+      if (id < 0 || id >= h_.n_vocab)
+        fail(ErrorKind::invalid_input, "token id {} at batch row {} is outside the vocabulary [0, {})", id, t,
+             h_.n_vocab);
+      const auto* row = static_cast<const uint8_t*>(w_.tok_embd.data) + uint64_t(id) * emb_row;
+      quant::dequantize_row(w_.tok_embd.type, row, &b_.x[size_t(t * e)], e);
+      b_.pos[size_t(t)] = int32_t(seqs[s].pos0 + i);
+    }
   }
   for (int il = 0; il < h_.n_layer; ++il) {
     const LayerWeights& L = w_.layers[size_t(il)];
     cpu::rmsnorm(b_.x.data(), L.attn_norm, n_tok, e, h_.rms_eps, b_.xn.data());
-    attention_block(L, il, n_tok, pos0, kv);                       // tmp = attention output
+    attention_block(L, il, seqs, n_seq, n_tok);                    // tmp = attention output
     cpu::add_inplace(b_.x.data(), b_.tmp.data(), n_tok * e);        // residual
     cpu::rmsnorm(b_.x.data(), L.ffn_norm, n_tok, e, h_.rms_eps, b_.xn.data());
     if (h_.n_expert) moe_ffn(L, n_tok); else dense_ffn(L, n_tok);  // tmp = ffn output
     cpu::add_inplace(b_.x.data(), b_.tmp.data(), n_tok * e);        // residual
   }
-  kv.set_n_pos(pos0 + n_tok);
+  for (int64_t s = 0; s < n_seq; ++s) seqs[s].kv->set_n_pos(seqs[s].pos0 + seqs[s].n_tok);
   // Final norm of the requested rows only, then the vocabulary projection.
-  for (int64_t i = 0; i < n_out; ++i)
+  for (int64_t i = 0; i < n_out; ++i) {
+    if (out_rows[i] < 0 || out_rows[i] >= n_tok)
+      fail(ErrorKind::internal, "output row {} outside the batch of {} rows", out_rows[i], n_tok);
     cpu::rmsnorm(&b_.x[size_t(out_rows[i] * e)], w_.output_norm, 1, e, h_.rms_eps, &b_.xn[size_t(i * e)]);
+  }
   cpu::matmul(w_.output, b_.xn.data(), n_out, logits, pool_);
 }
 
-void LlamaForward::attention_block(const LayerWeights& L, int il, int64_t n_tok, int64_t pos0, runtime::KvCache& kv) {
+void LlamaForward::attention_block(const LayerWeights& L, int il, const Seq* seqs, int64_t n_seq, int64_t n_tok) {
   const int64_t qd = int64_t(h_.n_head) * h_.head_dim, kvd = int64_t(h_.n_kv_head) * h_.head_dim;
   cpu::matmul(L.wq, b_.xn.data(), n_tok, b_.q.data(), pool_);   // q: [n_tok, n_head*hd]
   cpu::matmul(L.wk, b_.xn.data(), n_tok, b_.k.data(), pool_);   // k: [n_tok, n_kv*hd]
@@ -77,10 +92,18 @@ void LlamaForward::attention_block(const LayerWeights& L, int il, int64_t n_tok,
   }
   cpu::rope(b_.q.data(), n_tok, h_.n_head, h_.head_dim, b_.pos.data(), rope_);
   cpu::rope(b_.k.data(), n_tok, h_.n_kv_head, h_.head_dim, b_.pos.data(), rope_);
-  std::copy_n(b_.k.data(), n_tok * kvd, kv.k(il) + pos0 * kvd);
-  std::copy_n(b_.v.data(), n_tok * kvd, kv.v(il) + pos0 * kvd);
-  cpu::attention(b_.q.data(), kv.k(il), kv.v(il), n_tok, pos0, h_.n_head, h_.n_kv_head, h_.head_dim, b_.att.data(),
-                 pool_);
+  attn_.clear();
+  int64_t row0 = 0;
+  for (int64_t s = 0; s < n_seq; ++s) {
+    runtime::KvCache& kv = *seqs[s].kv;
+    const int64_t m = seqs[s].n_tok, pos0 = seqs[s].pos0;
+    std::copy_n(&b_.k[size_t(row0 * kvd)], m * kvd, kv.k(il) + pos0 * kvd);
+    std::copy_n(&b_.v[size_t(row0 * kvd)], m * kvd, kv.v(il) + pos0 * kvd);
+    attn_.push_back({kv.k(il), kv.v(il), row0, m, pos0});
+    row0 += m;
+  }
+  cpu::attention_batch(b_.q.data(), attn_.data(), int64_t(attn_.size()), h_.n_head, h_.n_kv_head, h_.head_dim,
+                       b_.att.data(), pool_);
   cpu::matmul(L.wo, b_.att.data(), n_tok, b_.tmp.data(), pool_);  // tmp: [n_tok, n_embd]
 }
 

@@ -6,6 +6,8 @@
 #include "engine/model/weights.h"
 #include "engine/runtime/kv_cache.h"
 
+#include "engine/backend/cpu/ops.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +23,18 @@ class LlamaForward {
   void forward(const int32_t* tokens, int64_t n_tok, int64_t pos0, runtime::KvCache& kv, const int64_t* out_rows,
                int64_t n_out, float* logits);
 
+  // Several sequences in one batch (continuous batching): sequence s feeds its n_tok
+  // tokens at positions pos0.. into its own cache; the layer matmuls see all rows as one
+  // batch, attention stays per sequence. Batch rows are the sequences' rows concatenated
+  // in order; out_rows index them. Every logit has the bits of forward() on that sequence alone.
+  struct Seq {
+    const int32_t* tokens;
+    int64_t n_tok;
+    int64_t pos0;
+    runtime::KvCache* kv;
+  };
+  void forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* out_rows, int64_t n_out, float* logits);
+
  private:
   struct Buffers {
     int64_t n_tok = 0;
@@ -29,7 +43,7 @@ class LlamaForward {
     std::vector<int32_t> pos;
   };
   void ensure_buffers(int64_t n_tok);
-  void attention_block(const LayerWeights& L, int il, int64_t n_tok, int64_t pos0, runtime::KvCache& kv);
+  void attention_block(const LayerWeights& L, int il, const Seq* seqs, int64_t n_seq, int64_t n_tok);
   void dense_ffn(const LayerWeights& L, int64_t n_tok);
   void moe_ffn(const LayerWeights& L, int64_t n_tok);
 
@@ -38,6 +52,7 @@ class LlamaForward {
   cpu::ThreadPool& pool_;
   cpu::RopeParams rope_;
   Buffers b_;
+  std::vector<cpu::AttnSeq> attn_;  // per forward_batch call
 };
 
 }  // namespace ys::engine

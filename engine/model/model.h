@@ -16,6 +16,11 @@ struct LoadOptions {
   std::optional<std::string> quant;  // re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1
   int threads = 0;                   // 0 = all cores
   int max_context = 0;               // 0 = the model's context length
+  // Throughput (never changes a result bit):
+  int batch_size = 16;               // generate: sequences decoded together (continuous batching)
+  int64_t kv_memory_bytes = int64_t(2) << 30;  // budget for all key/value caches (--kv-memory)
+  bool prefix_cache = true;          // loglikelihood: reuse cached prefixes (--no-prefix-cache: off)
+  std::string bos = "auto";          // auto (tokenizer metadata add_bos) | on | off (PROTOCOLS.md §1.3.5)
 };
 
 struct SamplerParams {

@@ -1,7 +1,6 @@
-// CpuModel::loglikelihood and CpuModel::generate (PROTOCOLS.md §1.3 and §1.4).
+// CpuModel::loglikelihood (PROTOCOLS.md §1.3); generate is in generate.cpp.
 #include "common/error.h"
 #include "engine/model/cpu_model.h"
-#include "engine/runtime/sampler.h"
 
 #include <algorithm>
 #include <numeric>
@@ -16,7 +15,8 @@ struct Encoded {
   bool truncated = false;
 };
 
-Encoded encode_pair(const tok::Tokenizer& tok, const LoglikelihoodRequest& r, int64_t n_ctx) {
+Encoded encode_pair(const CpuModel& m, const LoglikelihoodRequest& r, int64_t n_ctx) {
+  const tok::Tokenizer& tok = m.tokenizer();
   std::string ctx = r.context, cont = r.continuation;
   // 1. Trailing whitespace of the context moves to the continuation.
   size_t end = ctx.size();
@@ -34,8 +34,8 @@ Encoded encode_pair(const tok::Tokenizer& tok, const LoglikelihoodRequest& r, in
     e.n_cont = int64_t(e.full.size());
     e.full.insert(e.full.begin(), prefix);
   } else {
-    e.full = tok.encode(ctx + cont, true);
-    const int64_t n_ctx_tok = int64_t(tok.encode(ctx, true).size());
+    e.full = m.encode_input(ctx + cont);
+    const int64_t n_ctx_tok = int64_t(m.encode_input(ctx).size());
     e.n_cont = std::max<int64_t>(0, int64_t(e.full.size()) - n_ctx_tok);
   }
   // 3. Left-truncate to n_ctx + 1 tokens (the model sees all but the last).
@@ -50,7 +50,7 @@ Encoded encode_pair(const tok::Tokenizer& tok, const LoglikelihoodRequest& r, in
 }  // namespace
 
 LoglikelihoodResult CpuModel::score_one(const LoglikelihoodRequest& r) {
-  const Encoded e = encode_pair(*tok_, r, kv_.n_ctx());
+  const Encoded e = encode_pair(*this, r, kv_.n_ctx());
   LoglikelihoodResult res;
   res.truncated = e.truncated;
   res.n_tokens = int(e.n_cont);
@@ -58,12 +58,14 @@ LoglikelihoodResult CpuModel::score_one(const LoglikelihoodRequest& r) {
   if (e.n_cont <= 0) return res;
   const std::vector<int32_t> input(e.full.begin(), e.full.end() - 1);
   const int64_t first = int64_t(input.size()) - e.n_cont;
-  eval(input, first, [&](int64_t pos, const float* logits) {
+  check_kv_budget(int64_t(input.size()), "loglikelihood");
+  const EvalFn score = [&](int64_t pos, const float* logits) {
     const int32_t target = e.full[size_t(pos + 1)];
     const RowStats s = row_stats(logits, h_.n_vocab, target);
     res.logprob += s.logprob;
     res.is_greedy = res.is_greedy && s.argmax == target;
-  });
+  };
+  eval(input, first, score, /*use_store=*/true);
   return res;
 }
 
@@ -75,54 +77,6 @@ std::vector<LoglikelihoodResult> CpuModel::loglikelihood(const std::vector<Logli
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return reqs[a].context < reqs[b].context; });
   std::vector<LoglikelihoodResult> out(reqs.size());
   for (size_t i : order) out[i] = score_one(reqs[i]);
-  return out;
-}
-
-GenerateResult CpuModel::generate_one(const GenerateRequest& r, TextSink sink, void* user) {
-  const int64_t n_ctx = kv_.n_ctx();
-  std::vector<int32_t> seq = tok_->encode(r.prompt, true);
-  if (seq.empty()) seq.push_back(tok_->bos() >= 0 ? tok_->bos() : std::max(0, tok_->eos()));
-  const int64_t budget = std::max<int64_t>(1, n_ctx - std::max(0, r.max_tokens));
-  if (int64_t(seq.size()) > budget) seq.erase(seq.begin(), seq.end() - budget);
-  GenerateResult res;
-  res.n_prompt_tokens = int(seq.size());
-  size_t max_stop = 0;
-  for (const auto& s : r.stop) max_stop = std::max(max_stop, s.size());
-  runtime::SamplingConfig cfg{r.sampler.temperature, r.sampler.top_k, r.sampler.top_p};
-  runtime::Rng rng(r.sampler.seed);
-  std::vector<float> last(size_t(h_.n_vocab));
-  size_t emitted = 0;
-  auto emit = [&](size_t upto) {
-    if (sink && upto > emitted) sink(user, res.text.substr(emitted, upto - emitted));
-    emitted = std::max(emitted, upto);
-  };
-  while (true) {
-    if (res.n_tokens >= r.max_tokens) { res.reason = StopReason::max_tokens; break; }
-    if (int64_t(seq.size()) >= n_ctx) { res.reason = StopReason::context_full; break; }
-    eval(seq, int64_t(seq.size()) - 1, [&](int64_t, const float* l) { std::copy_n(l, h_.n_vocab, last.data()); });
-    const int32_t t = runtime::sample(last.data(), h_.n_vocab, cfg, rng);
-    if (tok_->is_eog(t)) { res.reason = StopReason::eos; break; }
-    seq.push_back(t);
-    ++res.n_tokens;
-    res.text += tok_->piece(t);
-    size_t cut = std::string::npos;
-    for (const auto& s : r.stop)
-      if (!s.empty()) cut = std::min(cut, res.text.find(s));
-    if (cut != std::string::npos) {
-      res.text.resize(cut);
-      res.reason = StopReason::stop_string;
-      break;
-    }
-    if (res.text.size() + 1 > max_stop) emit(res.text.size() + 1 - std::max<size_t>(1, max_stop));
-  }
-  emit(res.text.size());
-  return res;
-}
-
-std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest>& reqs, TextSink sink, void* user) {
-  std::vector<GenerateResult> out;
-  out.reserve(reqs.size());
-  for (const auto& r : reqs) out.push_back(generate_one(r, sink, user));
   return out;
 }
 

@@ -12,7 +12,9 @@ KvCache::KvCache(int n_layer, int64_t row_dim, int64_t n_ctx)
 void KvCache::reserve(int64_t n) {
   if (n > n_ctx_) fail(ErrorKind::invalid_input, "KV cache: {} positions requested, context length is {}", n, n_ctx_);
   if (n <= capacity_) return;
-  const int64_t cap = std::min(n_ctx_, std::max(n, capacity_ * 2));
+  int64_t grown = std::max(n, capacity_ * 2);
+  if (growth_limit_ > 0) grown = std::max(n, std::min(grown, growth_limit_));
+  const int64_t cap = std::min(n_ctx_, grown);
   for (auto& b : k_) b.resize(size_t(cap * row_dim_));
   for (auto& b : v_) b.resize(size_t(cap * row_dim_));
   capacity_ = cap;

@@ -3,6 +3,7 @@
 // "bench", suite "perf", with perf_results rows).
 #include "common/error.h"
 #include "common/version.h"
+#include "engine/backend/cpu/matmul.h"
 #include "runner/cli.h"
 #include "runner/hardware.h"
 #include "runner/store/store.h"

@@ -49,6 +49,8 @@ int run_gate_cmd(const GateArgs& a) {
     ys::fail(ys::ErrorKind::io, "no result database at {} (pass --db or set YARDSTICK_DB)", a.db);
   auto st = ys::store::Store::open(a.db);
   RunData base = base_is_file ? read_baseline_file(a.baseline) : load_run(st, a.baseline);
+  if (base.run.status != "done")
+    ys::fail(ys::ErrorKind::invalid_input, "--baseline {}: the run is {}, not done", base.run.id, base.run.status);
   RunData cand = load_run(st, a.candidate);
   if (cand.run.status != "done")
     ys::fail(ys::ErrorKind::invalid_input, "--candidate {}: the run is {}, not done", cand.run.id, cand.run.status);

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "reports/merge.h"
 #include "runner/cli.h"
+#include "runner/pipeline.h"
 #include "runner/settings.h"
 #include "suites/suite.h"
 
@@ -21,37 +22,13 @@ struct MergeArgs {
   bool combine = false;
 };
 
-// The suite's options as the pipeline builds them for these settings.
-ys::suites::TaskOptions task_options(const ys::runner::RunSettings& s, const std::string& data_dir) {
-  ys::suites::TaskOptions o;
-  o.data_dir = data_dir;
-  o.num_fewshot = s.num_fewshot;
-  o.chat_template = s.chat_template;
-  o.gen_samples = s.samples;
-  o.sampler.temperature = s.temperature;
-  o.sampler.top_p = s.top_p;
-  o.sampler.seed = s.seed;
-  if (s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
-  if (s.unsafe_no_sandbox) o.extra["unsafe_no_sandbox"] = "1";
-  return o;
-}
-
-ys::suites::Sample from_record(const ys::store::SampleRecord& r) {
-  ys::suites::Sample s;
-  s.doc_id = r.doc_id;
-  s.prompt_hash = r.prompt_hash;
-  s.request = nlohmann::json::parse(r.request_json);
-  s.output = nlohmann::json::parse(r.output_json);
-  s.target = r.target;
-  s.scores = nlohmann::json::parse(r.scores_json).get<std::map<std::string, double>>();
-  s.extra = nlohmann::json::parse(r.extra_json);
-  return s;
-}
-
 std::vector<ys::store::MetricRecord> aggregate(const std::string& data_dir, const ys::store::RunRecord& run,
                                                const std::vector<ys::store::SampleRecord>& records) {
   auto settings = ys::runner::settings_from_json(nlohmann::json::parse(run.settings_json), "run " + run.id);
-  auto task = ys::suites::make_task(run.suite, task_options(settings, data_dir));
+  auto task = ys::suites::make_task(run.suite, [&] {
+    settings.data_dir = data_dir;
+    return ys::runner::task_options_for(settings, run.suite);
+  }());
   if (task->protocol_version() != run.protocol_version)
     ys::fail(ys::ErrorKind::invalid_input, "--combine-shards: run {} has protocol {} but this yardstick's {} is {}", run.id,
              run.protocol_version, run.suite, task->protocol_version());
@@ -63,7 +40,7 @@ std::vector<ys::store::MetricRecord> aggregate(const std::string& data_dir, cons
     auto it = by_id.find(task->doc_id(i));
     if (it == by_id.end())
       ys::fail(ys::ErrorKind::invalid_input, "--combine-shards: no shard holds document {} of {}", task->doc_id(i), run.suite);
-    ordered.push_back(from_record(*it->second));
+    ordered.push_back(ys::runner::sample_from_record(*it->second));
   }
   if (ordered.size() != records.size())
     ys::fail(ys::ErrorKind::invalid_input, "--combine-shards: the shards hold {} samples, the suite selects {}", records.size(), n);

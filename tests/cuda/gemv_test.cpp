@@ -66,22 +66,23 @@ void reference(const HostMat& m, const std::vector<float>& x, int64_t x_div, con
 
 }  // namespace
 
-TEST_CASE("gemv matches the fp64 reference on dequantized weights, every type") {
+TEST_CASE("gemv matches the fp64 reference on dequantized weights, every type and batch 1..8") {
   YS_REQUIRE_CUDA_OR_SKIP();
-  const int64_t rows = 37, cols = 512, n_tok = 3;
-  for (Type t : kTypes) {
-    INFO("type " << quant::name(t));
-    const HostMat m = make_mat(t, rows, cols, 1, 11 + uint64_t(t));
-    cuda::Buffer wd;
-    const cuda::DevMat dm = on_device(m, wd);
-    const std::vector<float> x = test::randn(size_t(n_tok * cols), 5);
-    cuda::Buffer xd = cuda::upload(x), yd = test::poisoned(size_t(n_tok * rows) * 4);
-    cuda::gemv(dm, xd.as<float>(), 1, n_tok, nullptr, yd.as<float>());
-    const std::vector<float> y = cuda::download<float>(yd.data(), size_t(n_tok * rows));
-    std::vector<double> ref, s;
-    reference(m, x, 1, std::vector<int32_t>(size_t(n_tok), 0), ref, s);
-    CHECK(test::worst_ratio(y, ref, s, 1e-5, 1e-6) <= 1.0);
-  }
+  const int64_t rows = 37, cols = 512;
+  for (Type t : kTypes)
+    for (int64_t n_tok : {1, 2, 3, 8}) {
+      INFO("type " << quant::name(t) << ", n_tok " << n_tok);
+      const HostMat m = make_mat(t, rows, cols, 1, 11 + uint64_t(t));
+      cuda::Buffer wd;
+      const cuda::DevMat dm = on_device(m, wd);
+      const std::vector<float> x = test::randn(size_t(n_tok * cols), 5 + uint64_t(n_tok));
+      cuda::Buffer xd = cuda::upload(x), yd = test::poisoned(size_t(n_tok * rows) * 4);
+      cuda::gemv(dm, xd.as<float>(), 1, n_tok, nullptr, yd.as<float>());
+      const std::vector<float> y = cuda::download<float>(yd.data(), size_t(n_tok * rows));
+      std::vector<double> ref, s;
+      reference(m, x, 1, std::vector<int32_t>(size_t(n_tok), 0), ref, s);
+      CHECK(test::worst_ratio(y, ref, s, 1e-5, 1e-6) <= 1.0);
+    }
 }
 
 TEST_CASE("matmul through cuBLAS (n_tok > 8) stays within the f16 tolerance, every type") {
@@ -156,4 +157,31 @@ TEST_CASE("f16 dequantization and the embedding gather match dequantize_row") {
     CHECK(bad == 0);
     CHECK(cuda::download<int32_t>(badd.data(), 1)[0] == 0);
   }
+}
+
+// Runs without a GPU: the kernels' block decoding (quant_units.cuh, compiled for the host)
+// against quant::dequantize_row, bit for bit up to one float rounding (the device may fuse
+// d*q + m into one FMA; on the host nvcc's host compiler does not).
+TEST_CASE("the kernels' unit decoding matches dequantize_row for every type (host run, no GPU needed)") {
+  const int64_t cols = 768;
+  for (Type t : kTypes) {
+    INFO("type " << quant::name(t));
+    const HostMat m = make_mat(t, 3, cols, 1, 51 + uint64_t(t));
+    for (int64_t r = 0; r < 3; ++r) {
+      std::vector<float> ref(static_cast<size_t>(cols), 0.0f);
+      quant::dequantize_row(t, m.row(0, r), ref.data(), cols);
+      int bad = 0;
+      for (int64_t u = 0; u < cols / 32; ++u) {
+        float v[32];
+        REQUIRE(cuda::host_dequant_unit(t, m.row(0, r), u, v));
+        for (int i = 0; i < 32; ++i) {
+          const float want = ref[size_t(u * 32 + i)];
+          if (!(std::fabs(v[i] - want) <= 1e-6f * std::fabs(want))) ++bad;
+        }
+      }
+      CHECK(bad == 0);
+    }
+  }
+  float v[32];
+  CHECK_FALSE(cuda::host_dequant_unit(Type::q2_k, nullptr, 0, v));
 }

@@ -86,7 +86,7 @@ TEST_CASE("rope matches the CPU: normal, NeoX, llama3 factors, YaRN, partial rot
     INFO(c.name);
     const std::vector<float> x = test::randn(size_t(n_tok * n_head * hd), 9);
     std::vector<float> ref = x;
-    std::vector<int32_t> pos(size_t(n_tok));
+    std::vector<int32_t> pos(static_cast<size_t>(n_tok));
     std::iota(pos.begin(), pos.end(), int32_t(pos0));
     cpu::rope(ref.data(), n_tok, n_head, hd, pos.data(), c.p);
     cuda::RopeDev d;
@@ -94,8 +94,8 @@ TEST_CASE("rope matches the CPU: normal, NeoX, llama3 factors, YaRN, partial rot
     d.freq_factors = c.p.freq_factors ? ffd.as<float>() : nullptr;
     d.ext_factor = c.p.ext_factor, d.attn_factor = c.p.attn_factor, d.beta_fast = c.p.beta_fast;
     d.beta_slow = c.p.beta_slow, d.n_ctx_orig = c.p.n_ctx_orig;
-    cuda::Buffer xd = cuda::upload(x);
-    cuda::rope(xd.as<float>(), n_tok, n_head, hd, pos0, d);
+    cuda::Buffer xd = cuda::upload(x), pd = cuda::upload(std::vector<int64_t>{pos0});
+    cuda::rope(xd.as<float>(), n_tok, n_head, hd, pd.as<int64_t>(), d);
     const std::vector<float> y = cuda::download<float>(xd.data(), x.size());
     double worst = 0.0, amax = 0.0;
     for (size_t i = 0; i < y.size(); ++i) {
@@ -110,7 +110,8 @@ TEST_CASE("attention matches the CPU: causal, GQA, with a cache prefix") {
   YS_REQUIRE_CUDA_OR_SKIP();
   cpu::ThreadPool pool(1);
   struct Case { int64_t n_tok, pos0; int n_head, n_kv, hd; };
-  for (const Case c : {Case{5, 7, 8, 2, 64}, Case{1, 300, 4, 4, 128}, Case{33, 0, 6, 1, 32}, Case{3, 2, 2, 1, 256}}) {
+  for (const Case c : {Case{5, 7, 8, 2, 64}, Case{1, 300, 4, 4, 128}, Case{33, 0, 6, 1, 32}, Case{3, 2, 2, 1, 256},
+                       Case{1, 0, 4, 2, 64}, Case{2, 5000, 9, 3, 64}}) {
     INFO("n_tok " << c.n_tok << " pos0 " << c.pos0 << " heads " << c.n_head << "/" << c.n_kv << " hd " << c.hd);
     const int64_t n_pos = c.pos0 + c.n_tok, qd = int64_t(c.n_head) * c.hd, kvd = int64_t(c.n_kv) * c.hd;
     const std::vector<float> q = test::randn(size_t(c.n_tok * qd), 1), k = test::randn(size_t(n_pos * kvd), 2);
@@ -118,16 +119,34 @@ TEST_CASE("attention matches the CPU: causal, GQA, with a cache prefix") {
     std::vector<float> ref(q.size());
     cpu::attention(q.data(), k.data(), v.data(), c.n_tok, c.pos0, c.n_head, c.n_kv, c.hd, ref.data(), pool);
     cuda::Buffer qd_ = cuda::upload(q), kd = cuda::upload(k), vd = cuda::upload(v), od = test::poisoned(q.size() * 4);
-    cuda::attention(qd_.as<float>(), kd.as<float>(), vd.as<float>(), c.n_tok, c.pos0, c.n_head, c.n_kv, c.hd,
-                    od.as<float>());
-    const std::vector<float> o = cuda::download<float>(od.data(), q.size());
-    double worst = 0.0;
-    for (size_t i = 0; i < o.size(); ++i) {
-      const double e = std::fabs(double(o[i]) - double(ref[i]));
-      if (!(e <= worst)) worst = e;
+    cuda::Buffer pd = cuda::upload(std::vector<int64_t>{c.pos0});
+    cuda::Buffer scratch(size_t(cuda::attention_scratch_floats(c.n_tok, c.n_head, c.hd)) * 4);
+    for (bool split : {false, true}) {
+      if (split && c.n_tok > cuda::kAttentionSplitMaxTokens) continue;
+      INFO("split-K " << split);
+      cuda::fill_bytes(od.data(), 0xFF, q.size() * 4);
+      cuda::attention(qd_.as<float>(), kd.as<float>(), vd.as<float>(), c.n_tok, pd.as<int64_t>(), c.n_head, c.n_kv,
+                      c.hd, od.as<float>(), split ? scratch.as<float>() : nullptr);
+      const std::vector<float> o = cuda::download<float>(od.data(), q.size());
+      double worst = 0.0;
+      for (size_t i = 0; i < o.size(); ++i) {
+        const double e = std::fabs(double(o[i]) - double(ref[i]));
+        if (!(e <= worst)) worst = e;
+      }
+      CHECK(worst <= 2e-5);
     }
-    CHECK(worst <= 2e-5);
   }
+}
+
+TEST_CASE("kv_store appends rows at the device-held position") {
+  YS_REQUIRE_CUDA_OR_SKIP();
+  const int64_t row = 48, n_tok = 3, pos0 = 5, cap = 10;
+  const std::vector<float> src = test::randn(size_t(row * n_tok), 8);
+  std::vector<float> cache = test::randn(size_t(row * cap), 9);
+  cuda::Buffer sd = cuda::upload(src), cd = cuda::upload(cache), pd = cuda::upload(std::vector<int64_t>{pos0});
+  cuda::kv_store(sd.as<float>(), cd.as<float>(), pd.as<int64_t>(), row, n_tok);
+  std::copy(src.begin(), src.end(), cache.begin() + pos0 * row);
+  CHECK(cuda::download<float>(cd.data(), cache.size()) == cache);
 }
 
 TEST_CASE("row_stats (log-softmax of a target + argmax) matches the CPU, ties to the lowest id") {
@@ -165,7 +184,7 @@ TEST_CASE("MoE top-k routing and the weighted combine match a host reference") {
     const float* rr = &r[size_t(t * ne)];
     std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
                       [&](int32_t a, int32_t b) { return rr[a] > rr[b] || (rr[a] == rr[b] && a < b); });
-    std::vector<float> w(size_t(k));
+    std::vector<float> w(static_cast<size_t>(k));
     for (int j = 0; j < k; ++j) w[size_t(j)] = rr[ids[size_t(j)]];
     cpu::softmax(w.data(), k);
     for (int j = 0; j < k; ++j) {

@@ -41,7 +41,7 @@ TEST_CASE("shards 1/3..3/3 merged with --combine-shards equal the whole run", "[
   const std::string model = d + "/tiny.gguf", data = d + "/data";
   REQUIRE(run_cmd(bin + " synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o " +
                   model + log) == 0);
-  REQUIRE(run_cmd(bin + " data --data-dir " + data + " import --link " + shared_data() + log) == 0);
+  REQUIRE(run_cmd(bin + " data --data-dir " + data + " import " + shared_data() + log) == 0);
   const std::string run = bin + " run --model " + model + " --suite mmlu --limit 6 --threads 2 --data-dir " + data;
   INFO("log: " << read_file(dir.path / "log.txt"));
   REQUIRE(run_cmd(run + " --db " + d + "/whole.db" + log) == 0);

@@ -146,18 +146,32 @@ void attend_one(const float* q, const float* k, const float* v, int64_t n_pos, i
 
 void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
                int n_kv_head, int head_dim, float* out, ThreadPool& pool) {
+  const AttnSeq one{k, v, 0, n_tok, pos0};
+  attention_batch(q, &one, 1, n_head, n_kv_head, head_dim, out, pool);
+}
+
+void attention_batch(const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head, int head_dim,
+                     float* out, ThreadPool& pool) {
+  if (n_seq <= 0) return;
   const int group = n_head / n_kv_head;
   const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
   const int64_t q_stride = int64_t(n_head) * head_dim;
   const float scale = float(1.0 / std::sqrt(double(head_dim)));
-  pool.parallel_for(n_tok * n_head, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> scores(size_t(pos0 + n_tok));
+  const int64_t n_rows = seqs[n_seq - 1].row0 + seqs[n_seq - 1].n_tok;
+  int64_t max_pos = 0;
+  for (int64_t s = 0; s < n_seq; ++s) max_pos = std::max(max_pos, seqs[s].pos0 + seqs[s].n_tok);
+  pool.parallel_for(n_rows * n_head, [&](int64_t begin, int64_t end, int) {
+    std::vector<float> scores(static_cast<size_t>(max_pos));
+    int64_t s = 0;
     for (int64_t idx = begin; idx < end; ++idx) {
-      const int64_t t = idx / n_head;
+      const int64_t row = idx / n_head;
       const int h = int(idx % n_head);
+      while (row >= seqs[s].row0 + seqs[s].n_tok) ++s;  // rows ascend within a chunk
+      const AttnSeq& sq = seqs[s];
+      const int64_t t = row - sq.row0;
       const int64_t kvo = int64_t(h / group) * head_dim;
-      attend_one(q + t * q_stride + int64_t(h) * head_dim, k + kvo, v + kvo, pos0 + t + 1, kv_stride, head_dim,
-                 scale, scores.data(), out + t * q_stride + int64_t(h) * head_dim);
+      attend_one(q + row * q_stride + int64_t(h) * head_dim, sq.k + kvo, sq.v + kvo, sq.pos0 + t + 1, kv_stride,
+                 head_dim, scale, scores.data(), out + row * q_stride + int64_t(h) * head_dim);
     }
   });
 }

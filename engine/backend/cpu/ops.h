@@ -52,4 +52,20 @@ void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos,
 void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
                int n_kv_head, int head_dim, float* out, ThreadPool& pool);
 
+// One sequence of a multi-sequence batch (continuous batching): its n_tok query rows are
+// batch rows [row0, row0 + n_tok) at positions pos0..; k, v are ITS cache rows (as above).
+struct AttnSeq {
+  const float* k;
+  const float* v;
+  int64_t row0;
+  int64_t n_tok;
+  int64_t pos0;
+};
+
+// attention() for several sequences at once: q, out are [sum n_tok, n_head * head_dim];
+// seqs sorted by row0 and contiguous. Each (row, head) result has the same bits as
+// attention() of that sequence alone.
+void attention_batch(const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head, int head_dim,
+                     float* out, ThreadPool& pool);
+
 }  // namespace ys::cpu

@@ -11,6 +11,7 @@ namespace {
 cudaStream_t st() { return static_cast<cudaStream_t>(stream()); }
 constexpr int kMaxHeadDim = 256;
 constexpr int kPer = kMaxHeadDim / 32;  // head dims per lane
+constexpr int kSplits = 32;             // split-K factor of decode attention
 
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
@@ -20,7 +21,7 @@ __device__ __forceinline__ float warp_sum(float v) {
 
 // Version 1: one warp per (query t, head h), online softmax over cache rows 0..pos0+t.
 // Lane L holds dims L, L+32, ... of q and the output accumulator.
-__global__ void attention_k(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
+__global__ void attention_k(const float* q, const float* k, const float* v, int64_t n_tok, const int64_t* pos0, int n_head,
                             int n_kv_head, int head_dim, float scale, float* out) {
   const int64_t wid = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
   const int lane = threadIdx.x & 31;
@@ -38,7 +39,7 @@ __global__ void attention_k(const float* q, const float* k, const float* v, int6
     acc[c] = 0.0f;
   }
   float m = -FLT_MAX, l = 0.0f;
-  const int64_t n_pos = pos0 + t + 1;
+  const int64_t n_pos = *pos0 + t + 1;
   for (int64_t j = 0; j < n_pos; ++j) {
     const float* kr = k + j * kv_stride + kvo;
     float s = 0.0f;
@@ -66,6 +67,74 @@ __global__ void attention_k(const float* q, const float* k, const float* v, int6
     const int d = lane + 32 * c;
     if (d < head_dim) o[d] = acc[c] * inv;
   }
+}
+
+// Version 2 (decode, split-K): warp (t, h, split) runs the online softmax over its share
+// of the cache rows [0, *pos0 + t], chunk = ceil(n_pos / kSplits), and writes (m, l, acc).
+__global__ void attention_split_k(const float* q, const float* k, const float* v, const int64_t* pos0, int n_head,
+                                  int n_kv_head, int head_dim, float scale, float* part) {
+  const int64_t wid = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;  // (t*n_head + h)*S + s
+  const int lane = threadIdx.x & 31;
+  const int split = int(wid % kSplits);
+  const int64_t th = wid / kSplits, t = th / n_head;
+  const int h = int(th % n_head);
+  const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
+  const int64_t kvo = int64_t(h / (n_head / n_kv_head)) * head_dim;
+  const float* qh = q + th * head_dim;
+  float qr[kPer], acc[kPer];
+#pragma unroll
+  for (int c = 0; c < kPer; ++c) {
+    const int d = lane + 32 * c;
+    qr[c] = d < head_dim ? qh[d] : 0.0f;
+    acc[c] = 0.0f;
+  }
+  const int64_t n_pos = *pos0 + t + 1, chunk = (n_pos + kSplits - 1) / kSplits;
+  const int64_t j0 = split * chunk, j1 = min(n_pos, j0 + chunk);
+  float m = -FLT_MAX, l = 0.0f;
+  for (int64_t j = j0; j < j1; ++j) {
+    const float* kr = k + j * kv_stride + kvo;
+    float sc = 0.0f;
+#pragma unroll
+    for (int c = 0; c < kPer; ++c) {
+      const int d = lane + 32 * c;
+      if (d < head_dim) sc += qr[c] * kr[d];
+    }
+    sc = warp_sum(sc) * scale;
+    const float m_new = fmaxf(m, sc);
+    const float corr = expf(m - m_new), p = expf(sc - m_new);
+    l = l * corr + p;
+    const float* vr = v + j * kv_stride + kvo;
+#pragma unroll
+    for (int c = 0; c < kPer; ++c) {
+      const int d = lane + 32 * c;
+      if (d < head_dim) acc[c] = acc[c] * corr + p * vr[d];
+    }
+    m = m_new;
+  }
+  float* o = part + wid * (head_dim + 2);
+  if (lane == 0) o[0] = m, o[1] = l;
+#pragma unroll
+  for (int c = 0; c < kPer; ++c) {
+    const int d = lane + 32 * c;
+    if (d < head_dim) o[2 + d] = acc[c];
+  }
+}
+
+// Combines the kSplits partials of (t, h): one block of head_dim threads.
+__global__ void attention_combine_k(const float* part, int head_dim, float* out) {
+  const int64_t th = blockIdx.x;
+  const float* p = part + th * kSplits * (head_dim + 2);
+  float mx = -FLT_MAX;
+  for (int s = 0; s < kSplits; ++s) mx = fmaxf(mx, p[s * (head_dim + 2)]);
+  float l = 0.0f, a = 0.0f;
+  for (int s = 0; s < kSplits; ++s) {
+    const float* ps = p + s * (head_dim + 2);
+    if (ps[1] == 0.0f) continue;  // an empty split
+    const float w = expf(ps[0] - mx);
+    l += ps[1] * w;
+    a += ps[2 + threadIdx.x] * w;
+  }
+  out[th * head_dim + threadIdx.x] = a / l;
 }
 
 // One block per row: max/argmax (lowest id wins), then sum of exp in double.
@@ -150,13 +219,26 @@ __global__ void moe_combine_k(const float* src, const float* wsel, int64_t n_tok
 
 }  // namespace
 
-void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
-               int n_kv_head, int head_dim, float* out) {
+int64_t attention_scratch_floats(int64_t n_tok, int n_head, int head_dim) {
+  return n_tok * n_head * kSplits * (head_dim + 2);
+}
+
+void attention(const float* q, const float* k, const float* v, int64_t n_tok, const int64_t* pos0, int n_head,
+               int n_kv_head, int head_dim, float* out, float* scratch) {
   if (head_dim > kMaxHeadDim)
     raise(Err::unsupported, "CUDA attention: head dim " + std::to_string(head_dim) + " > 256");
   const int64_t warps = n_tok * n_head;
   if (warps <= 0) return;
   const float scale = float(1.0 / std::sqrt(double(head_dim)));
+  if (scratch && n_tok <= kAttentionSplitMaxTokens) {
+    const int64_t sw = warps * kSplits;
+    attention_split_k<<<unsigned((sw + 3) / 4), 128, 0, st()>>>(q, k, v, pos0, n_head, n_kv_head, head_dim, scale,
+                                                                scratch);
+    check_launch("attention_split");
+    attention_combine_k<<<unsigned(warps), unsigned(head_dim), 0, st()>>>(scratch, head_dim, out);
+    check_launch("attention_combine");
+    return;
+  }
   attention_k<<<unsigned((warps + 3) / 4), 128, 0, st()>>>(q, k, v, n_tok, pos0, n_head, n_kv_head, head_dim, scale,
                                                            out);
   check_launch("attention");

@@ -2,6 +2,8 @@
 #include "engine/backend/cuda/cuda_model.h"
 #include "engine/backend/cuda/device.h"
 
+#include <cstdlib>
+#include <string>
 #include <utility>
 
 namespace ys::cuda {
@@ -24,14 +26,14 @@ void ensure_init() {
 void init_device(int index) {
   Context& c = ctx();
   if (c.device == index) return;
-  if (c.device >= 0)
-    raise(Err::invalid_input, "CUDA: this process already uses device " + std::to_string(c.device) +
-                                              "; cannot switch to device " + std::to_string(index));
   int n = 0;
   YS_CUDA(cudaGetDeviceCount(&n));
   if (index < 0 || index >= n)
     raise(Err::invalid_input, "--device cuda:" + std::to_string(index) + ": expected an index in [0, " +
-                                              std::to_string(n) + ")");
+                                  std::to_string(n) + ")");
+  if (c.device >= 0)
+    raise(Err::invalid_input, "--device cuda:" + std::to_string(index) + ": this process already uses cuda:" +
+                                  std::to_string(c.device) + " (one device per process)");
   YS_CUDA(cudaSetDevice(index));
   YS_CUDA(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking));
   YS_CUBLAS(cublasCreate(&c.blas));
@@ -83,6 +85,41 @@ void Buffer::reserve(size_t bytes) {
                                    cudaGetErrorString(e));
   }
   n_ = bytes;
+}
+
+void Graph::reset() {
+  if (exec_) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec_));
+  if (graph_) cudaGraphDestroy(static_cast<cudaGraph_t>(graph_));
+  exec_ = graph_ = nullptr;
+}
+void Graph::begin_capture() {
+  reset();
+  YS_CUDA(cudaStreamBeginCapture(static_cast<cudaStream_t>(stream()), cudaStreamCaptureModeThreadLocal));
+}
+bool Graph::end_capture(bool keep) {
+  cudaGraph_t g = nullptr;
+  const cudaError_t e = cudaStreamEndCapture(static_cast<cudaStream_t>(stream()), &g);
+  if (e != cudaSuccess || !g || !keep) {
+    if (g) cudaGraphDestroy(g);
+    cudaGetLastError();
+    return false;
+  }
+  cudaGraphExec_t x = nullptr;
+  if (cudaGraphInstantiate(&x, g, 0) != cudaSuccess) {
+    cudaGraphDestroy(g);
+    cudaGetLastError();
+    return false;
+  }
+  graph_ = g;
+  exec_ = x;
+  return true;
+}
+void Graph::launch() {
+  YS_CUDA(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec_), static_cast<cudaStream_t>(stream())));
+}
+bool graphs_enabled() {
+  const char* v = std::getenv("YS_CUDA_GRAPHS");
+  return !(v && std::string(v) == "0");
 }
 
 void to_device(void* dst, const void* src, size_t bytes) {

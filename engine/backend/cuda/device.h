@@ -51,6 +51,29 @@ class Buffer {
   size_t n_ = 0;
 };
 
+// A CUDA graph captured from the work issued on stream() (opaque handles). Used for the
+// decode step: its kernels read positions and token ids from device memory, so one capture
+// replays for every position until a buffer it uses is reallocated.
+class Graph {
+ public:
+  Graph() = default;
+  ~Graph() { reset(); }
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  bool valid() const { return exec_ != nullptr; }
+  void reset();
+  void begin_capture();
+  // Ends the capture; instantiates it when `keep`. False (nothing kept) on any failure.
+  bool end_capture(bool keep);
+  void launch();
+
+ private:
+  void* graph_ = nullptr;
+  void* exec_ = nullptr;
+};
+// CUDA graphs for decode unless env YS_CUDA_GRAPHS=0 (read at each call).
+bool graphs_enabled();
+
 // Stream-ordered copies. to_host waits for the stream to finish.
 void to_device(void* dst, const void* src, size_t bytes);
 void to_host(void* dst, const void* src, size_t bytes);

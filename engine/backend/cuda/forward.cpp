@@ -32,6 +32,8 @@ CudaForward::CudaForward(const engine::HParams& h, const DevWeights& w, int64_t 
          h.n_expert_used);
   const int64_t B = max_batch, e = h.n_embd, qd = int64_t(h.n_head) * h.head_dim;
   const int64_t kvd = int64_t(h.n_kv_head) * h.head_dim, ff = h.n_ff, slots = std::max(1, h.n_expert_used);
+  grow<int64_t>(pos_, 1);
+  grow<float>(attn_part_, attention_scratch_floats(std::min(B, kAttentionSplitMaxTokens), h.n_head, h.head_dim));
   grow<int32_t>(tokens_, B);
   grow<int32_t>(bad_, 1);
   grow<float>(x_, B * e);
@@ -89,28 +91,53 @@ void CudaForward::forward(const int32_t* tokens, int64_t n_tok, int64_t out_begi
     if (tokens[t] < 0 || tokens[t] >= h_.n_vocab)
       fail(ErrorKind::invalid_input, "token id {} at batch row {} is outside the vocabulary [0, {})", tokens[t], t,
            h_.n_vocab);
-  const int64_t pos0 = n_pos_, e = h_.n_embd;
+  const int64_t pos0 = n_pos_;
   reserve_kv(pos0 + n_tok);
   to_device(tokens_.data(), tokens, size_t(n_tok) * sizeof(int32_t));
+  to_device(pos_.data(), &pos0, sizeof(int64_t));
+  n_pos_ = pos0 + n_tok;
+  if (n_tok != 1 || n_out != 1 || graphs_failed_ || !graphs_enabled()) {
+    body(n_tok, out_begin, n_out);
+    return;
+  }
+  if (!graph_.valid() || graph_kv_cap_ != kv_cap_) {
+    graph_.begin_capture();
+    try {
+      body(1, 0, 1);
+    } catch (...) {
+      graph_.end_capture(false);
+      throw;
+    }
+    if (!graph_.end_capture(true)) {
+      graphs_failed_ = true;  // e.g. a driver without graph support: plain launches from now on
+      body(1, 0, 1);
+      return;
+    }
+    graph_kv_cap_ = kv_cap_;
+  }
+  graph_.launch();
+}
+
+void CudaForward::body(int64_t n_tok, int64_t out_begin, int64_t n_out) {
+  const int64_t e = h_.n_embd;
   embed(w_.tok_embd, tokens_.as<int32_t>(), n_tok, x_.as<float>(), bad_.as<int32_t>());
   float* x = x_.as<float>();
   float* xn = xn_.as<float>();
   for (int il = 0; il < h_.n_layer; ++il) {
     const DevLayer& L = w_.layers[size_t(il)];
     rmsnorm(x, L.attn_norm, n_tok, e, h_.rms_eps, xn);
-    attention_block(L, il, n_tok, pos0);  // tmp = attention output
+    attention_block(L, il, n_tok);  // tmp = attention output
     add_inplace(x, tmp_.as<float>(), n_tok * e);
     rmsnorm(x, L.ffn_norm, n_tok, e, h_.rms_eps, xn);
     if (h_.n_expert) moe_ffn(L, n_tok); else dense_ffn(L, n_tok);
     add_inplace(x, tmp_.as<float>(), n_tok * e);
   }
-  n_pos_ = pos0 + n_tok;
   if (n_out == 0) return;
   rmsnorm(x + out_begin * e, w_.output_norm, n_out, e, h_.rms_eps, xn);
   matmul(w_.output, xn, n_out, logits_.as<float>());
 }
 
-void CudaForward::attention_block(const DevLayer& L, int il, int64_t n_tok, int64_t pos0) {
+void CudaForward::attention_block(const DevLayer& L, int il, int64_t n_tok) {
   const int64_t qd = int64_t(h_.n_head) * h_.head_dim, kvd = int64_t(h_.n_kv_head) * h_.head_dim;
   const float* xn = xn_.as<const float>();
   matmul(L.wq, xn, n_tok, q_.as<float>());
@@ -121,13 +148,15 @@ void CudaForward::attention_block(const DevLayer& L, int il, int64_t n_tok, int6
     add_bias(k_.as<float>(), L.bk, n_tok, kvd);
     add_bias(v_.as<float>(), L.bv, n_tok, kvd);
   }
+  const int64_t* pos0 = pos_.as<const int64_t>();
   rope(q_.as<float>(), n_tok, h_.n_head, h_.head_dim, pos0, rope_);
   rope(k_.as<float>(), n_tok, h_.n_kv_head, h_.head_dim, pos0, rope_);
   float* kc = k_cache_[size_t(il)].as<float>();
   float* vc = v_cache_[size_t(il)].as<float>();
-  device_copy(kc + pos0 * kvd, k_.data(), size_t(n_tok * kvd) * sizeof(float));
-  device_copy(vc + pos0 * kvd, v_.data(), size_t(n_tok * kvd) * sizeof(float));
-  attention(q_.as<float>(), kc, vc, n_tok, pos0, h_.n_head, h_.n_kv_head, h_.head_dim, att_.as<float>());
+  kv_store(k_.as<float>(), kc, pos0, kvd, n_tok);
+  kv_store(v_.as<float>(), vc, pos0, kvd, n_tok);
+  attention(q_.as<float>(), kc, vc, n_tok, pos0, h_.n_head, h_.n_kv_head, h_.head_dim, att_.as<float>(),
+            attn_part_.as<float>());
   matmul(L.wo, att_.as<float>(), n_tok, tmp_.as<float>());
 }
 

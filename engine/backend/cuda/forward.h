@@ -5,7 +5,9 @@
 // Q5_K/Q6_K as blocks); norms and biases f32; activations and the KV cache f32.
 // Decode-sized batches (n_tok <= 8) use the GEMV kernels with f32 activations; larger
 // batches dequantize the weight to f16 and run one cuBLAS GEMM with f16 inputs and f32
-// accumulation. Everything runs on one stream; forward() does not synchronize.
+// accumulation. Everything runs on one stream; forward() does not synchronize inside the
+// step. The decode step (one token, one output row) is captured once as a CUDA graph and
+// replayed (positions and token ids live in device memory); YS_CUDA_GRAPHS=0 turns it off.
 #pragma once
 
 #include "engine/backend/cuda/device.h"
@@ -61,8 +63,9 @@ class CudaForward {
 
  private:
   void reserve_kv(int64_t n);
+  void body(int64_t n_tok, int64_t out_begin, int64_t n_out);  // the kernels of one step
   void matmul(const DevMat& w, const float* x, int64_t n_tok, float* y);
-  void attention_block(const DevLayer& L, int il, int64_t n_tok, int64_t pos0);
+  void attention_block(const DevLayer& L, int il, int64_t n_tok);
   void dense_ffn(const DevLayer& L, int64_t n_tok);
   void moe_ffn(const DevLayer& L, int64_t n_tok);
 
@@ -71,7 +74,10 @@ class CudaForward {
   RopeDev rope_;
   int64_t n_ctx_, max_batch_, n_pos_ = 0, kv_cap_ = 0;
   std::vector<Buffer> k_cache_, v_cache_;  // per layer [kv_cap, n_kv_head*head_dim] f32
-  Buffer tokens_, bad_, x_, xn_, q_, k_, v_, att_, tmp_, gate_, up_, moe_out_, router_, sel_, wsel_, logits_;
+  Graph graph_;                 // the decode step (n_tok = 1, one output row)
+  int64_t graph_kv_cap_ = -1;   // kv_cap_ when graph_ was captured
+  bool graphs_failed_ = false;  // capture failed once: run without graphs
+  Buffer attn_part_, pos_, tokens_, bad_, x_, xn_, q_, k_, v_, att_, tmp_, gate_, up_, moe_out_, router_, sel_, wsel_, logits_;
   Buffer scratch_w_, scratch_x_;
 };
 

@@ -18,11 +18,11 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
-// Version 1: one warp per (row, b); lane L takes units L, L+32, ...; each unit is
-// dequantized to registers and dotted with 32 activations (8 x 16-byte loads).
+// Version 1 (MoE, per-b expert): one warp per (row, b); lane L takes units L, L+32, ...;
+// each unit is dequantized to registers and dotted with 32 activations (8 x 16-byte loads).
 template <quant::Type T>
-__global__ void gemv_k(const uint8_t* w, uint64_t mat_bytes, uint64_t row_bytes, int64_t rows, int64_t cols,
-                       const float* x, int64_t x_div, const int32_t* ids, float* y) {
+__global__ void gemv_ids_k(const uint8_t* w, uint64_t mat_bytes, uint64_t row_bytes, int64_t rows, int64_t cols,
+                           const float* x, int64_t x_div, const int32_t* ids, float* y) {
   const int lane = threadIdx.x & 31;
   const int64_t r = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
   const int64_t b = blockIdx.y;
@@ -43,6 +43,43 @@ __global__ void gemv_k(const uint8_t* w, uint64_t mat_bytes, uint64_t row_bytes,
   }
   acc = warp_sum(acc);
   if (lane == 0) y[b * rows + r] = acc;
+}
+
+// Version 2 (dense, n_b <= NB tokens): one warp per row; each unit is dequantized once and
+// dotted with the activations of every token, so the weights are read once per call
+// (batched decode costs about one token's weight traffic). Per-token results are the same
+// arithmetic as version 1.
+template <quant::Type T, int NB>
+__global__ void gemv_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64_t cols, const float* x, int n_b,
+                       float* y) {
+  const int lane = threadIdx.x & 31;
+  const int64_t r = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
+  if (r >= rows) return;
+  const uint8_t* row = w + uint64_t(r) * row_bytes;
+  float acc[NB];
+#pragma unroll
+  for (int b = 0; b < NB; ++b) acc[b] = 0.0f;
+  const int64_t n_units = cols / 32;
+  for (int64_t u = lane; u < n_units; u += 32) {
+    float v[32];
+    Unit<T>::deq(row, u, v);
+#pragma unroll
+    for (int b = 0; b < NB; ++b) {
+      if (b >= n_b) break;
+      const float4* xr = reinterpret_cast<const float4*>(x + b * cols);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float4 xv = xr[u * 8 + i];
+        acc[b] += v[4 * i] * xv.x + v[4 * i + 1] * xv.y + v[4 * i + 2] * xv.z + v[4 * i + 3] * xv.w;
+      }
+    }
+  }
+#pragma unroll
+  for (int b = 0; b < NB; ++b) {
+    if (b >= n_b) break;
+    const float s = warp_sum(acc[b]);
+    if (lane == 0) y[int64_t(b) * rows + r] = s;
+  }
 }
 
 template <quant::Type T>
@@ -97,16 +134,36 @@ bool supports(quant::Type t) {
   }
 }
 
+bool host_dequant_unit(quant::Type t, const void* row, int64_t u, float out[32]) {
+  return dispatch_type(t, [&] <quant::Type T> () { Unit<T>::deq(static_cast<const uint8_t*>(row), u, out); });
+}
+
 int64_t gemv_max_tokens() { return 8; }
 
 void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int32_t* ids, float* y) {
   if (n_b <= 0 || w.rows <= 0) return;
   const uint64_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
-  const dim3 grid(unsigned((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(n_b));
   const auto* base = static_cast<const uint8_t*>(w.data);
-  const bool ok = dispatch_type(w.type, [&] <quant::Type T> () {
-    gemv_k<T><<<grid, 32 * kWarpsPerBlock, 0, st()>>>(base, w.mat_bytes, rb, w.rows, w.cols, x, x_div, ids, y);
-  });
+  const unsigned row_blocks = unsigned((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
+  bool ok = false;
+  if (ids || x_div != 1 || n_b > 8) {
+    const dim3 grid(row_blocks, unsigned(n_b));
+    ok = dispatch_type(w.type, [&] <quant::Type T> () {
+      gemv_ids_k<T><<<grid, 32 * kWarpsPerBlock, 0, st()>>>(base, w.mat_bytes, rb, w.rows, w.cols, x, x_div, ids, y);
+    });
+  } else {
+    ok = dispatch_type(w.type, [&] <quant::Type T> () {
+      const int nb = int(n_b);
+      if (nb == 1)
+        gemv_k<T, 1><<<row_blocks, 32 * kWarpsPerBlock, 0, st()>>>(base, rb, w.rows, w.cols, x, nb, y);
+      else if (nb <= 2)
+        gemv_k<T, 2><<<row_blocks, 32 * kWarpsPerBlock, 0, st()>>>(base, rb, w.rows, w.cols, x, nb, y);
+      else if (nb <= 4)
+        gemv_k<T, 4><<<row_blocks, 32 * kWarpsPerBlock, 0, st()>>>(base, rb, w.rows, w.cols, x, nb, y);
+      else
+        gemv_k<T, 8><<<row_blocks, 32 * kWarpsPerBlock, 0, st()>>>(base, rb, w.rows, w.cols, x, nb, y);
+    });
+  }
   if (!ok) unsupported(w.type);
   check_launch("gemv");
 }
@@ -147,11 +204,16 @@ void matmul(const DevMat& w, const float* x, int64_t n_tok, float* y, uint16_t* 
   }
   // Y^T [rows, n_tok] (column-major, ld rows) = W (row-major [rows, cols] = column-major
   // [cols, rows], transposed) * X^T (column-major [cols, n_tok]).
-  dequant_f16(w, 0, scratch_w);
+  // F16 weights go to cuBLAS as they are; other types are dequantized to f16 first.
+  const void* wh = w.data;
+  if (w.type != quant::Type::f16) {
+    dequant_f16(w, 0, scratch_w);
+    wh = scratch_w;
+  }
   to_f16(x, scratch_x, n_tok * w.cols);
   const float alpha = 1.0f, beta = 0.0f;
   YS_CUBLAS(cublasGemmEx(static_cast<cublasHandle_t>(blas()), CUBLAS_OP_T, CUBLAS_OP_N, int(w.rows), int(n_tok),
-                         int(w.cols), &alpha, scratch_w, CUDA_R_16F, int(w.cols), scratch_x, CUDA_R_16F, int(w.cols),
+                         int(w.cols), &alpha, wh, CUDA_R_16F, int(w.cols), scratch_x, CUDA_R_16F, int(w.cols),
                          &beta, y, CUDA_R_32F, int(w.rows), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 

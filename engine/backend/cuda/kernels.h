@@ -27,6 +27,10 @@ bool supports(quant::Type t);
 // b in [0, n_b). One warp per row, lanes over 32-element units, f32 accumulation.
 void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int32_t* ids, float* y);
 
+// The device's decoding of unit u (elements [32u, 32u+32)) of a row, run on the host:
+// the same code as the kernels use, testable without a GPU. False for an unsupported type.
+bool host_dequant_unit(quant::Type t, const void* row, int64_t u, float out[32]);
+
 // Dequantizes matrix `mat` of w to IEEE half [rows, cols] (out: rows*cols uint16_t).
 void dequant_f16(const DevMat& w, int64_t mat, uint16_t* out);
 // Row gather + dequantize to f32: x[t,:] = W[tokens[t], :] (the token embedding).
@@ -55,14 +59,22 @@ struct RopeDev {
   float ext_factor = 0.0f, attn_factor = 1.0f, beta_fast = 32.0f, beta_slow = 1.0f;
   int n_ctx_orig = 0;
 };
-// x: [n_tok, n_head*head_dim]; token t at position pos0 + t. Angles in double as on the CPU.
-void rope(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, const RopeDev& p);
+// Positions are read from device memory (*pos0, one int64) so that a captured CUDA graph
+// replays for any position.
+// x: [n_tok, n_head*head_dim]; token t at position *pos0 + t. Angles in double as on the CPU.
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int64_t* pos0, const RopeDev& p);
+// cache[(*pos0 + t) * row + i] = src[t * row + i] for t < n_tok (the KV cache append).
+void kv_store(const float* src, float* cache, const int64_t* pos0, int64_t row, int64_t n_tok);
 
-// Causal GQA attention of n_tok queries (positions pos0..) against cache rows
-// [0, pos0+n_tok) of k/v ([n_ctx, n_kv_head*head_dim] f32). Online softmax, one warp per
-// (query, head); head_dim <= 256. Scale 1/sqrt(head_dim).
-void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
-               int n_kv_head, int head_dim, float* out);
+// Causal GQA attention of n_tok queries (positions *pos0..) against cache rows
+// [0, *pos0+n_tok) of k/v ([n_ctx, n_kv_head*head_dim] f32). Online softmax, one warp per
+// (query, head); head_dim <= 256. Scale 1/sqrt(head_dim). With `scratch` (at least
+// attention_scratch_floats(n_tok, ...) floats) and n_tok <= kAttentionSplitMaxTokens, the
+// decode version: split-K over the cache (32 splits, one warp each), then a combine.
+inline constexpr int64_t kAttentionSplitMaxTokens = 8;
+int64_t attention_scratch_floats(int64_t n_tok, int n_head, int head_dim);
+void attention(const float* q, const float* k, const float* v, int64_t n_tok, const int64_t* pos0, int n_head,
+               int n_kv_head, int head_dim, float* out, float* scratch = nullptr);
 
 // Per row i of logits [n_rows, n_vocab]: logprob[i] = log softmax(row)[targets[i]]
 // (double, as cpu row_stats) and argmax[i] (lowest id wins ties). targets may be null (logprob 0).

@@ -48,14 +48,14 @@ __global__ void silu_mul_k(const float* gate, const float* up, float* out, int64
 }
 
 // One thread per (token, pair); the angle in double like cpu::rope, applied to every head.
-__global__ void rope_k(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, RopeDev p, double c0,
+__global__ void rope_k(float* x, int64_t n_tok, int n_head, int head_dim, const int64_t* pos0, RopeDev p, double c0,
                        double c1) {
   const int half = p.n_rot / 2;
   const int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= n_tok * half) return;
   const int64_t t = idx / half;
   const int i = int(idx % half);
-  const double pos = double(pos0 + t);
+  const double pos = double(*pos0 + t);
   double theta_extrap = pos * pow(double(p.freq_base), -2.0 * i / p.n_rot);
   if (p.freq_factors) theta_extrap /= double(p.freq_factors[i]);
   const double theta_interp = double(p.freq_scale) * theta_extrap;
@@ -76,7 +76,19 @@ __global__ void rope_k(float* x, int64_t n_tok, int n_head, int head_dim, int64_
   }
 }
 
+__global__ void kv_store_k(const float* src, float* cache, const int64_t* pos0, int64_t row, int64_t n) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) cache[*pos0 * row + i] = src[i];
+}
+
 }  // namespace
+
+void kv_store(const float* src, float* cache, const int64_t* pos0, int64_t row, int64_t n_tok) {
+  const int64_t n = row * n_tok;
+  if (n <= 0) return;
+  kv_store_k<<<blocks_for(n, 256), 256, 0, st()>>>(src, cache, pos0, row, n);
+  check_launch("kv_store");
+}
 
 void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float eps, float* y) {
   if (n_tok <= 0) return;
@@ -100,7 +112,7 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
   check_launch("silu_mul");
 }
 
-void rope(float* x, int64_t n_tok, int n_head, int head_dim, int64_t pos0, const RopeDev& p) {
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int64_t* pos0, const RopeDev& p) {
   const int64_t n = n_tok * (p.n_rot / 2);
   if (n <= 0) return;
   double c0 = 0.0, c1 = 0.0;  // YaRN correction dims (host, as cpu yarn_corr_dims)

@@ -2,6 +2,8 @@
 // (engine/quant/blocks.h). Unit u covers elements [32u, 32u+32). For the K-quants a unit
 // is one q4_k/q5_k sub-block, or two q6_k sub-blocks of 16. Each value is computed with
 // the same float operations, in the same order, as quant::dequantize_row on the CPU.
+// The functions are __host__ __device__ so that tests check the block decoding on machines
+// without a GPU (host_dequant_unit in kernels.h).
 #pragma once
 
 #include "engine/quant/blocks.h"
@@ -10,16 +12,22 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cstdint>
+#include <cstring>
 
 namespace ys::cuda {
 
-__device__ __forceinline__ float h2f(const uint8_t* p) {
+__host__ __device__ __forceinline__ float h2f(const uint8_t* p) {
   const uint16_t b = uint16_t(p[0]) | uint16_t(uint16_t(p[1]) << 8);
   return __half2float(__ushort_as_half(b));
 }
-__device__ __forceinline__ float bh2f(const uint8_t* p) {
-  const uint32_t b = uint32_t(p[0]) | (uint32_t(p[1]) << 8);
-  return __uint_as_float(b << 16);
+__host__ __device__ __forceinline__ float u32_as_f32(uint32_t b) {
+#ifdef __CUDA_ARCH__
+  return __uint_as_float(b);
+#else
+  float f;
+  memcpy(&f, &b, 4);
+  return f;
+#endif
 }
 
 template <quant::Type T>
@@ -27,7 +35,7 @@ struct Unit;
 
 template <>
 struct Unit<quant::Type::f32> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const float* p = reinterpret_cast<const float*>(row) + u * 32;
 #pragma unroll
     for (int i = 0; i < 32; ++i) v[i] = p[i];
@@ -35,7 +43,7 @@ struct Unit<quant::Type::f32> {
 };
 template <>
 struct Unit<quant::Type::f16> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const __half* p = reinterpret_cast<const __half*>(row) + u * 32;
 #pragma unroll
     for (int i = 0; i < 32; ++i) v[i] = __half2float(p[i]);
@@ -43,15 +51,15 @@ struct Unit<quant::Type::f16> {
 };
 template <>
 struct Unit<quant::Type::bf16> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint16_t* p = reinterpret_cast<const uint16_t*>(row) + u * 32;
 #pragma unroll
-    for (int i = 0; i < 32; ++i) v[i] = __uint_as_float(uint32_t(p[i]) << 16);
+    for (int i = 0; i < 32; ++i) v[i] = u32_as_f32(uint32_t(p[i]) << 16);
   }
 };
 template <>
 struct Unit<quant::Type::q8_0> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + u * 34;
     const float d = h2f(b);
     const int8_t* q = reinterpret_cast<const int8_t*>(b + 2);
@@ -61,7 +69,7 @@ struct Unit<quant::Type::q8_0> {
 };
 template <>
 struct Unit<quant::Type::q4_0> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + u * 18;
     const float d = h2f(b);
     const uint8_t* q = b + 2;
@@ -74,7 +82,7 @@ struct Unit<quant::Type::q4_0> {
 };
 template <>
 struct Unit<quant::Type::q4_1> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + u * 20;
     const float d = h2f(b), m = h2f(b + 2);
     const uint8_t* q = b + 4;
@@ -86,7 +94,7 @@ struct Unit<quant::Type::q4_1> {
   }
 };
 
-__device__ __forceinline__ void k_scale_min_dev(int j, const uint8_t* q, int& sc, int& mn) {
+__host__ __device__ __forceinline__ void k_scale_min_dev(int j, const uint8_t* q, int& sc, int& mn) {
   if (j < 4) {
     sc = q[j] & 63;
     mn = q[j + 4] & 63;
@@ -98,7 +106,7 @@ __device__ __forceinline__ void k_scale_min_dev(int j, const uint8_t* q, int& sc
 
 template <>
 struct Unit<quant::Type::q4_k> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + (u / 8) * 144;
     const int j = int(u % 8);
     const float d = h2f(b), dmin = h2f(b + 2);
@@ -113,7 +121,7 @@ struct Unit<quant::Type::q4_k> {
 };
 template <>
 struct Unit<quant::Type::q5_k> {
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + (u / 8) * 176;
     const int j = int(u % 8);
     const float d = h2f(b), dmin = h2f(b + 2);
@@ -134,7 +142,7 @@ template <>
 struct Unit<quant::Type::q6_k> {
   // Unit u of a super-block: half h = (u%8)/4, quarter g = u%4; element l of the unit is
   // e = 128h + 32g + l (the CPU's dequantize_q6_k indexing).
-  __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
+  __host__ __device__ static void deq(const uint8_t* row, int64_t u, float* v) {
     const uint8_t* b = row + (u / 8) * 210;
     const int h = int(u % 8) / 4, g = int(u % 4);
     const uint8_t* ql = b + 64 * h + 32 * (g & 1);
