@@ -4,6 +4,7 @@
 #include "common/hash.h"
 #include "common/version.h"
 #include "runner/hardware.h"
+#include "runner/model_loader.h"
 #include "runner/progress.h"
 #include "suites/suite.h"
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace ys::runner {
@@ -131,9 +133,12 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
   size_t ll_at = 0, gen_at = 0;
   for (size_t b = 0; b < batch.size(); ++b) {
     suites::DocResults& res = results[b];
+    std::set<std::string> contexts;  // tokens/s counts each distinct context once, as a prompt
     for (size_t k = 0; k < reqs[b].loglikelihood.size(); ++k) {
       res.loglikelihood.push_back(ll_res[ll_at++]);
       tokens += res.loglikelihood.back().n_tokens;
+      const std::string& ctx = reqs[b].loglikelihood[k].context;
+      if (contexts.insert(ctx).second) tokens += static_cast<int64_t>(model.tokenize(ctx, false).size());
     }
     for (size_t k = 0; k < reqs[b].generate.size(); ++k) {
       res.generate.push_back(gen_res[gen_at++]);
@@ -157,7 +162,11 @@ engine::Model& Pipeline::model() {
     engine::LoadOptions lo;
     if (!settings_.quant.empty()) lo.quant = settings_.quant;
     lo.threads = settings_.threads;
-    model_ = engine::load_model(settings_.model, lo);
+    lo.batch_size = settings_.batch_size;
+    lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
+    lo.prefix_cache = !settings_.no_prefix_cache;
+    lo.bos = settings_.bos;
+    model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
   }
   return *model_;
@@ -168,7 +177,9 @@ engine::Model& Pipeline::baseline_model() {
     engine::LoadOptions lo;
     lo.quant = settings_.baseline_quant.empty() ? std::string("f32") : settings_.baseline_quant;
     lo.threads = settings_.threads;
-    baseline_ = engine::load_model(settings_.model, lo);
+    lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
+    lo.bos = settings_.bos;
+    baseline_ = open_model(settings_.model, lo, settings_.device);
   }
   return *baseline_;
 }

@@ -69,6 +69,8 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["baseline_quant"] = str("baseline_quant", s.baseline_quant);
   m["text_file"] = str("text_file", s.text_file);
   m["device"] = str("device", s.device);
+  m["kv_memory"] = str("kv_memory", s.kv_memory);
+  m["no_prefix_cache"] = boolean("no_prefix_cache", s.no_prefix_cache);
   return m;
 }
 
@@ -88,7 +90,8 @@ nlohmann::json RunSettings::to_json() const {
           {"tag", tag},            {"shard", shard},          {"samples", samples},
           {"temperature", temperature},                       {"top_p", top_p},
           {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
-          {"text_file", text_file}, {"device", device}};
+          {"text_file", text_file}, {"device", device},
+          {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -116,7 +119,9 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_flag("--unsafe-no-sandbox", s.unsafe_no_sandbox, "Run HumanEval programs without bubblewrap (unsafe)");
   app.add_option("--baseline-quant", s.baseline_quant, "quant suite: baseline weights f32|f16|bf16");
   app.add_option("--text-file", s.text_file, "quant suite: corpus file (default: a fixed slice of WMT/MMLU text)");
-  app.add_option("--device", s.device, "cpu (cuda when built with CUDA)");
+  app.add_option("--device", s.device, "cpu or cuda[:N] (when built with CUDA)");
+  app.add_option("--kv-memory", s.kv_memory, "Budget for key/value caches, e.g. 4GiB (default 2GiB)");
+  app.add_flag("--no-prefix-cache", s.no_prefix_cache, "Recompute every prompt from scratch (to measure the cache's gain)");
 }
 
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name) {
@@ -174,7 +179,28 @@ RunSettings settings_from_json(const nlohmann::json& j, const std::string& sourc
   return s;
 }
 
+int64_t parse_memory_size(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  static const std::map<std::string, double> units{
+      {"", 1.0},          {"B", 1.0},         {"K", 1024.0},           {"KiB", 1024.0},
+      {"M", 1048576.0},   {"MiB", 1048576.0}, {"G", 1073741824.0},     {"GiB", 1073741824.0},
+      {"KB", 1e3},        {"MB", 1e6},        {"GB", 1e9}};
+  auto it = units.find(unit);
+  if (used == 0 || it == units.end() || value <= 0) {
+    fail(ErrorKind::invalid_input, "--kv-memory: expected a size such as 4GiB or 512MiB, got \"{}\"", text);
+  }
+  return static_cast<int64_t>(value * it->second);
+}
+
 void validate(const RunSettings& s) {
+  parse_memory_size(s.kv_memory);
   if (s.limit < 0) fail(ErrorKind::invalid_input, "--limit: expected >= 0, got {}", s.limit);
   if (s.batch_size < 1) fail(ErrorKind::invalid_input, "--batch-size: expected >= 1, got {}", s.batch_size);
   if (s.threads < 0) fail(ErrorKind::invalid_input, "--threads: expected >= 0, got {}", s.threads);

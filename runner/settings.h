@@ -37,6 +37,8 @@ struct RunSettings {
   std::string baseline_quant;        // quant suite
   std::string text_file;             // quant suite corpus
   std::string device = "cpu";
+  std::string kv_memory = "2GiB";    // KV cache budget, e.g. 4GiB, 512MiB
+  bool no_prefix_cache = false;
 
   nlohmann::json to_json() const;
 };
@@ -50,6 +52,8 @@ void apply_config_file(const std::string& path, const CLI::App& app, RunSettings
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name);
 // Settings from a stored settings JSON (the run record); unknown keys are errors.
 RunSettings settings_from_json(const nlohmann::json& j, const std::string& source_name);
+// Parses "4GiB", "512MiB", "1G", "1000000" (bytes). Throws ys::Error(invalid_input) naming --kv-memory.
+int64_t parse_memory_size(const std::string& text);
 // Validates values (ranges, enumerations, shard syntax). Throws ys::Error(invalid_input).
 void validate(const RunSettings& s);
 

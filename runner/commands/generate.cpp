@@ -4,6 +4,7 @@
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/gguf/gguf.h"
 #include "runner/cli.h"
+#include "runner/model_loader.h"
 
 #include <fmt/core.h>
 
@@ -12,7 +13,7 @@
 namespace {
 
 struct Flags {
-  std::string model = ys::cli::default_model_path(), prompt, quant;
+  std::string model = ys::cli::default_model_path(), prompt, quant, device = "cpu";
   int max_tokens = 128, top_k = 0, threads = 0;
   double temp = 0.0, top_p = 1.0;
   uint64_t seed = 0;
@@ -34,6 +35,7 @@ ys::cli::Registrar reg("generate", "Generate text from a prompt (streams to stdo
   app.add_option("--top-p", f->top_p, "Top-p (1 = off)")->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", f->seed, "Sampling seed");
   app.add_flag("--chat", f->chat, "Wrap the prompt in the model's chat template (user turn)");
+  app.add_option("--device", f->device, "cpu or cuda[:N]");
   app.add_option("--quant", f->quant, "Re-quantize at load: f32|f16|bf16|q8_0|q4_0|q4_1");
   app.add_option("--threads", f->threads, "CPU threads (0 = all)")->check(CLI::NonNegativeNumber);
   return [f]() {
@@ -45,7 +47,7 @@ ys::cli::Registrar reg("generate", "Generate text from a prompt (streams to stdo
       const auto vocab = ys::tok::vocab_from_gguf(ys::gguf::File::open(f->model));
       prompt = ys::tok::apply_chat_template(vocab, {{"user", f->prompt}}, true);
     }
-    auto m = ys::engine::load_model(f->model, opt);
+    auto m = ys::runner::open_model(f->model, opt, f->device);
     ys::engine::GenerateRequest r;
     r.prompt = prompt;
     r.max_tokens = f->max_tokens;

@@ -2,6 +2,7 @@
 #include "common/error.h"
 #include "engine/model/model.h"
 #include "runner/cli.h"
+#include "runner/model_loader.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -12,7 +13,7 @@
 namespace {
 
 struct Flags {
-  std::string model = ys::cli::default_model_path(), text_file, quant;
+  std::string model = ys::cli::default_model_path(), text_file, quant, device = "cpu";
   bool json = false;
   int threads = 0;
 };
@@ -30,6 +31,7 @@ ys::cli::Registrar reg("logprobs", "Print teacher-forced per-token logprobs of a
   app.add_option("--model", f->model, "GGUF model path");
   app.add_option("--text-file", f->text_file, "Text to score")->required();
   app.add_flag("--json", f->json, "JSON output");
+  app.add_option("--device", f->device, "cpu or cuda[:N]");
   app.add_option("--quant", f->quant, "Re-quantize at load: f32|f16|bf16|q8_0|q4_0|q4_1");
   app.add_option("--threads", f->threads, "CPU threads (0 = all)");
   return [f]() {
@@ -37,7 +39,7 @@ ys::cli::Registrar reg("logprobs", "Print teacher-forced per-token logprobs of a
     if (!f->quant.empty()) opt.quant = f->quant;
     opt.threads = f->threads;
     const std::string text = read_text(f->text_file);
-    auto m = ys::engine::load_model(f->model, opt);
+    auto m = ys::runner::open_model(f->model, opt, f->device);
     const auto lps = m->token_logprobs(text);
     double sum = 0;
     for (const auto& t : lps) sum += t.logprob;

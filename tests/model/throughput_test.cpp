@@ -1,6 +1,7 @@
 // Throughput features must not change a result bit: the loglikelihood prefix cache (on/off,
 // interleaved orders, evictions under a tiny budget), continuous-batching generation
-// (batch sizes, threads, request order, memory-limited admission, streaming), the
+// (batch sizes, threads, request order, memory-limited admission, streaming, prompts
+// restored from the prefix store), the
 // over-budget error, and the BOS policy (LoadOptions::bos).
 #include "tests/model/helpers.h"
 
@@ -152,7 +153,7 @@ void append(void* user, const std::string& piece) { *static_cast<std::string*>(u
 
 TEST_CASE("continuous batching: each generation is bitwise identical to generating it alone") {
   const auto reqs = gen_requests();
-  engine::CpuModel alone(model_file(), opts(1, true, int64_t(1) << 30, 1));
+  engine::CpuModel alone(model_file(), opts(1, false, int64_t(1) << 30, 1));  // no reuse at all
   std::vector<engine::GenerateResult> ref;
   for (const auto& r : reqs) ref.push_back(alone.generate({r})[0]);
   int stopped = 0, sampled_long = 0;
@@ -182,6 +183,7 @@ TEST_CASE("continuous batching: each generation is bitwise identical to generati
       for (const auto& r : ref) expect += r.text;
       CHECK(streamed == expect);  // streamed in request order
       check(m.generate({reqs.rbegin(), reqs.rend()}), true);
+      CHECK(m.cache_stats().store.restored_blocks > 0);  // repeated prompts start from stored blocks
     }
   // A budget for ~2 sequences at a time: admission waits for memory, results unchanged.
   engine::CpuModel small(model_file(), opts(2, true, 2 * 2 * 32 * 4 * 400, 32));
