@@ -46,7 +46,8 @@ class QuantTask final : public Task {
 Sample QuantTask::evaluate_pair(size_t i, engine::Model& candidate, engine::Model& baseline) const {
   const CorpusDoc& doc = docs_.at(i);
   std::vector<int32_t> ids = candidate.tokenize(doc.text, false);
-  if (ids.size() > kMaxTokens) ids.resize(kMaxTokens);
+  size_t window = candidate.info().n_ctx > 0 ? static_cast<size_t>(candidate.info().n_ctx) : kMaxTokens;
+  if (ids.size() > std::min(kMaxTokens, window)) ids.resize(std::min(kMaxTokens, window));
   if (ids.size() < 2) fail(ErrorKind::invalid_input, "quant corpus document {} has fewer than 2 tokens", doc.id);
   size_t n_pos = ids.size() - 1;
   std::vector<float> base_logp;
