@@ -97,7 +97,7 @@ TEST_CASE("fixtures in tests/fixtures/gguf parse or throw ys::Error, as do their
     for (size_t n = 0; n < bytes.size(); ++n) parse_and_touch({bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)});
   }
   CHECK(n_files >= 2);
-  const File seeds = File::open(dir / "seed_tensors.gguf");
+  const File seeds = File::open(dir / "tiny_seed_tensors.gguf");
   CHECK(seeds.alignment() == 64);
   REQUIRE(seeds.tensors().size() == 4);
   CHECK(seeds.tensors()[2].type == ys::quant::Type::q2_k);
