@@ -1,7 +1,8 @@
 // CudaModel::loglikelihood and CudaModel::generate (PROTOCOLS.md §1.3 and §1.4). The
-// request logic duplicates engine/model/requests.cpp (private to CpuModel) step for step.
+// §1.3 encoding is engine/model/encode_pair (shared with CpuModel).
 #include "common/error.h"
 #include "engine/backend/cuda/cuda_model_impl.h"
+#include "engine/model/encode_pair.h"
 #include "engine/runtime/sampler.h"
 
 #include <algorithm>
@@ -9,46 +10,9 @@
 
 namespace ys::cuda {
 
-namespace {
-
-struct Encoded {
-  std::vector<int32_t> full;  // the (left-truncated) context + continuation tokens
-  int64_t n_cont = 0;         // continuation tokens at the end of `full`
-  bool truncated = false;
-};
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-
-Encoded encode_pair(const tok::Tokenizer& tok, const engine::LoglikelihoodRequest& r, int64_t n_ctx) {
-  std::string ctx = r.context, cont = r.continuation;
-  size_t end = ctx.size();  // 1. trailing whitespace of the context moves to the continuation
-  while (end > 0 && is_space(ctx[end - 1])) --end;
-  cont = ctx.substr(end) + cont;
-  ctx.resize(end);
-  Encoded e;  // 2. joint tokenization, split at len(enc(ctx)); empty context -> [BOS or EOS]
-  if (ctx.empty()) {
-    const int32_t prefix = tok.bos() >= 0 ? tok.bos() : tok.eos();
-    if (prefix < 0) fail(ErrorKind::unsupported, "loglikelihood: empty context but the vocabulary has no BOS/EOS");
-    e.full = tok.encode(cont, false);
-    e.n_cont = int64_t(e.full.size());
-    e.full.insert(e.full.begin(), prefix);
-  } else {
-    e.full = tok.encode(ctx + cont, true);
-    const int64_t n_ctx_tok = int64_t(tok.encode(ctx, true).size());
-    e.n_cont = std::max<int64_t>(0, int64_t(e.full.size()) - n_ctx_tok);
-  }
-  if (int64_t(e.full.size()) > n_ctx + 1) {  // 3. left-truncate to n_ctx + 1 tokens
-    e.full.erase(e.full.begin(), e.full.end() - (n_ctx + 1));
-    e.truncated = true;
-  }
-  e.n_cont = std::min(e.n_cont, int64_t(e.full.size()) - 1);
-  return e;
-}
-
-}  // namespace
-
 engine::LoglikelihoodResult CudaModel::score_one(const engine::LoglikelihoodRequest& r) {
-  const Encoded e = encode_pair(*tok_, r, info_.n_ctx);
+  const engine::EncodedPair e = engine::encode_pair(
+      *tok_, [this](const std::string& t) { return tok_->encode(t, true); }, r, info_.n_ctx);
   engine::LoglikelihoodResult res;
   res.truncated = e.truncated;
   res.n_tokens = int(e.n_cont);
