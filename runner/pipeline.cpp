@@ -161,6 +161,7 @@ engine::Model& Pipeline::model() {
   if (!model_) {
     engine::LoadOptions lo;
     if (!settings_.quant.empty()) lo.quant = settings_.quant;
+    lo.activations = settings_.activations;
     lo.threads = settings_.threads;
     lo.batch_size = settings_.batch_size;
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
@@ -176,6 +177,7 @@ engine::Model& Pipeline::baseline_model() {
   if (!baseline_) {
     engine::LoadOptions lo;
     lo.quant = settings_.baseline_quant.empty() ? std::string("f32") : settings_.baseline_quant;
+    lo.activations = "f32";
     lo.threads = settings_.threads;
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.bos = settings_.bos;
@@ -192,7 +194,10 @@ std::vector<SuiteOutcome> Pipeline::run() {
     std::string id = store_.resolve_run_id(settings_.resume);
     std::optional<store::RunRecord> rec = store_.get_run(id);
     if (rec->status == "done") fail(ErrorKind::invalid_input, "--resume {}: that run already finished", id);
-    RunSettings stored = settings_from_json(nlohmann::json::parse(rec->settings_json), "run " + id);
+    const nlohmann::json stored_json = nlohmann::json::parse(rec->settings_json);
+    RunSettings stored = settings_from_json(stored_json, "run " + id);
+    // Runs stored before --activations existed computed with 8-bit activations.
+    if (stored_json.is_object() && !stored_json.contains("activations")) stored.activations = "int8";
     stored.threads = settings_.threads;        // do not change results
     stored.batch_size = settings_.batch_size;  // do not change results
     stored.data_dir = settings_.data_dir;
@@ -218,6 +223,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
   rec.model_path = settings_.model;
   rec.model_sha256 = model_sha256_;
   rec.quant = settings_.quant.empty() ? m.info().weight_type : settings_.quant;
+  if (m.info().activations == "int8") rec.quant += " act=int8";  // compare --by quant keeps them apart
   rec.settings_json = for_record.to_json().dump();
   rec.dataset_json = nlohmann::json(task->dataset_hashes()).dump();
   rec.protocol_json = task->protocol().dump();

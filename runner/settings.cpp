@@ -53,6 +53,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["limit_per_subject"] = integer("limit_per_subject", s.limit_per_subject);
   m["num_fewshot"] = integer("num_fewshot", s.num_fewshot);
   m["quant"] = str("quant", s.quant);
+  m["activations"] = str("activations", s.activations);
   m["threads"] = integer("threads", s.threads);
   m["batch_size"] = integer("batch_size", s.batch_size);
   m["seed"] = integer("seed", s.seed);
@@ -85,7 +86,8 @@ std::string flag_for_key(const std::string& key) {
 nlohmann::json RunSettings::to_json() const {
   return {{"model", model},        {"suite", suites},         {"limit", limit},
           {"limit_per_subject", limit_per_subject},           {"num_fewshot", num_fewshot},
-          {"quant", quant},        {"threads", threads},      {"batch_size", batch_size},
+          {"quant", quant},        {"activations", activations},
+          {"threads", threads},    {"batch_size", batch_size},
           {"seed", seed},          {"bos", bos},              {"chat_template", chat_template},
           {"tag", tag},            {"shard", shard},          {"samples", samples},
           {"temperature", temperature},                       {"top_p", top_p},
@@ -102,6 +104,8 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--limit-per-subject", s.limit_per_subject, "MMLU: only the first N questions of each subject");
   app.add_option("--num-fewshot", s.num_fewshot, "Few-shot examples (default: the protocol's)");
   app.add_option("--quant", s.quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1");
+  app.add_option("--activations", s.activations,
+                 "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
   app.add_option("--threads,-t", s.threads, "CPU threads (0 = all cores)");
   app.add_option("--batch-size", s.batch_size, "Documents per engine call (results do not depend on it)");
   app.add_option("--seed", s.seed, "Seed for sampling and for suites that draw at random");

@@ -20,6 +20,7 @@ struct RunSettings {
   int64_t limit_per_subject = 0;     // MMLU: documents per subject (0 = all)
   int num_fewshot = -1;              // -1 = the protocol's default
   std::string quant;                 // "" = the file's own types
+  std::string activations = "f32";   // f32 (exact) | int8 (LoadOptions::activations)
   int threads = 0;                   // 0 = all cores
   int batch_size = 16;               // documents per engine call
   uint64_t seed = 1234;

@@ -2,12 +2,14 @@
 # Side-by-side engine throughput: `yardstick bench engine` and llama.cpp on the same GGUF
 # with the same thread count, one after the other, then the ratio table.
 #   tools/bench-vs-llama.sh [--llama-bench PATH] [--model M] [--threads N] [-p 512] [-n 128]
-#                           [--repetitions R] [--quant T] [--build DIR]
+#                           [--repetitions R] [--quant T] [--activations "f32 int8"] [--build DIR]
+# Yardstick runs once per activation precision listed (default both: f32 is the exact
+# default, int8 quantizes activations as llama.cpp does).
 # llama.cpp is measured by the given llama-bench binary, else (when llama_cpp imports in
 # /opt/ysdev/bin/python or $PYTHON) by tools/llama_cpp_bench.py; else only Yardstick runs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-llama_bench="" model="$here/models/SmolLM2-135M-Instruct.Q4_1.gguf" threads=2 p=512 n=128 reps=5 quant=""
+acts="f32 int8" llama_bench="" model="$here/models/SmolLM2-135M-Instruct.Q4_1.gguf" threads=2 p=512 n=128 reps=5 quant=""
 build="${YS_BUILD_DIR:-$here/build}"
 python="${PYTHON:-/opt/ysdev/bin/python}"
 while [[ $# -gt 0 ]]; do
@@ -19,6 +21,7 @@ while [[ $# -gt 0 ]]; do
     -n) n="$2"; shift 2 ;;
     --repetitions) reps="$2"; shift 2 ;;
     --quant) quant="$2"; shift 2 ;;
+    --activations) acts="$2"; shift 2 ;;
     --build) build="$2"; shift 2 ;;
     *) echo "bench-vs-llama.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -32,11 +35,14 @@ fi
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 qflag=(); [[ -n "$quant" ]] && qflag=(--quant "$quant")
-ys_out="$("$ys" bench engine --model "$model" --threads "$threads" -p "$p" -n "$n" --repetitions "$reps" \
-          "${qflag[@]}" --no-store 2>/dev/null)"
-echo "$ys_out"
-ys_pp="$(awk -F'|' -v t="pp$p" '$7 ~ t {split($8, a, " "); print a[1]}' <<<"$ys_out")"
-ys_tg="$(awk -F'|' -v t="tg$n" '$7 ~ t {split($8, a, " "); print a[1]}' <<<"$ys_out")"
+declare -A ys_pp ys_tg
+for a in $acts; do
+  ys_out="$("$ys" bench engine --model "$model" --threads "$threads" -p "$p" -n "$n" --repetitions "$reps" \
+            --activations "$a" "${qflag[@]}" --no-store 2>/dev/null)"
+  echo "$ys_out"
+  ys_pp[$a]="$(awk -F'|' -v t="pp$p" '$7 ~ t {split($8, a, " "); print a[1]}' <<<"$ys_out")"
+  ys_tg[$a]="$(awk -F'|' -v t="tg$n" '$7 ~ t {split($8, a, " "); print a[1]}' <<<"$ys_out")"
+done
 
 ll_pp="" ll_tg="" who=""
 if [[ -n "$llama_bench" ]]; then
@@ -57,8 +63,10 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 echo
-echo "| test | yardstick t/s | llama.cpp t/s ($who) | ratio |"
-echo "|---|---|---|---|"
-printf "| pp%s | %s | %.2f | %s |\n" "$p" "$ys_pp" "${ll_pp:-0}" "$(ratio "$ys_pp" "$ll_pp")"
-printf "| tg%s | %s | %.2f | %s |\n" "$n" "$ys_tg" "${ll_tg:-0}" "$(ratio "$ys_tg" "$ll_tg")"
+echo "| test | activations | yardstick t/s | llama.cpp t/s ($who) | ratio |"
+echo "|---|---|---|---|---|"
+for a in $acts; do
+  printf "| pp%s | %s | %s | %.2f | %s |\n" "$p" "$a" "${ys_pp[$a]}" "${ll_pp:-0}" "$(ratio "${ys_pp[$a]}" "$ll_pp")"
+  printf "| tg%s | %s | %s | %.2f | %s |\n" "$n" "$a" "${ys_tg[$a]}" "${ll_tg:-0}" "$(ratio "${ys_tg[$a]}" "$ll_tg")"
+done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

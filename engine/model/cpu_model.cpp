@@ -39,7 +39,9 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
     : file_(gguf::File::open(path)), h_(read_hparams(file_)) {
   std::optional<quant::Type> rq;
   if (options.quant) rq = parse_requant_type(*options.quant, "--quant");
+  const cpu::ActPrecision act = cpu::parse_act_precision(options.activations, "--activations");
   w_ = load_weights(file_, h_, rq);
+  set_activation_precision(*w_, act);
   tok_ = std::make_unique<tok::Tokenizer>(tok::vocab_from_gguf(file_));
   if (tok_->n_vocab() > h_.n_vocab)
     fail(ErrorKind::format, "{}: tokenizer has {} tokens but token_embd.weight only {} rows", path.string(),
@@ -75,6 +77,7 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   info_.n_ctx = n_ctx;
   info_.threads = pool_->size();
   info_.isa = cpu::isa_name();
+  info_.activations = cpu::act_precision_name(act);
 }
 
 void CpuModel::check_kv_budget(int64_t n, const std::string& what) const {

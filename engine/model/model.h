@@ -14,6 +14,9 @@ namespace ys::engine {
 
 struct LoadOptions {
   std::optional<std::string> quant;  // re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1
+  // Activations against quantized weights (engine/backend/cpu/matmul.h): "f32" (exact: the
+  // bits of weights dequantized to f32) or "int8" (8-bit blocks and integer dots, as llama.cpp).
+  std::string activations = "f32";
   int threads = 0;                   // 0 = all cores
   int max_context = 0;               // 0 = the model's context length
   // Throughput (never changes a result bit):
@@ -75,6 +78,7 @@ struct ModelInfo {
   int n_ctx = 0;             // context window used
   int threads = 0;
   std::string isa;           // the CPU kernel variant selected, e.g. "avx512-vnni"
+  std::string activations;   // "f32" or "int8" (LoadOptions::activations)
 };
 
 // Streaming callback for generate: called with each new piece of decoded text.

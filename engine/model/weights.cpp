@@ -111,6 +111,17 @@ void bind_layer(Binder& b, const HParams& h, int il, LayerWeights& L) {
 
 }  // namespace
 
+void set_activation_precision(Weights& w, cpu::ActPrecision a) {
+  auto set = [a](cpu::WeightView& v) { v.act = a; };
+  set(w.tok_embd);
+  set(w.output);
+  for (LayerWeights& L : w.layers) {
+    for (cpu::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router}) set(*v);
+    for (auto* vs : {&L.gate_exps, &L.up_exps, &L.down_exps})
+      for (cpu::WeightView& v : *vs) set(v);
+  }
+}
+
 std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant) {
   auto w = std::make_unique<Weights>();
   Binder b(f, *w, requant);

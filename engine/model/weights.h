@@ -40,4 +40,7 @@ struct Weights {
 // Binds (and, with `requant`, converts) every tensor. Sets h.n_vocab. Throws ys::Error.
 std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant);
 
+// Sets the activation precision of every weight matrix (matmul.h).
+void set_activation_precision(Weights& w, cpu::ActPrecision a);
+
 }  // namespace ys::engine

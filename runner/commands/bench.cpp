@@ -32,7 +32,7 @@ struct KernelFlags {
 };
 
 struct EngineFlags {
-  std::string model, quant, db, tag;
+  std::string model, quant, db, tag, activations = "f32";
   int threads = 0, n_prompt = 512, n_gen = 128, reps = 5;
   bool no_store = false;
 };
@@ -114,11 +114,13 @@ void store_engine(const EngineFlags& f, const ys::perf::EngineBenchResult& r) {
   run.model_path = f.model;
   run.model_sha256 = r.info.sha256;
   run.quant = r.info.weight_type;
+  if (r.info.activations == "int8") run.quant += " act=int8";
   run.hardware_id = st.upsert_hardware(ys::runner::to_record(ys::runner::detect_hardware()));
   run.code_version = ys::git_commit();
   run.tag = f.tag;
   run.settings_json = nlohmann::json{{"threads", r.info.threads}, {"n_prompt", f.n_prompt}, {"n_gen", f.n_gen},
                                      {"repetitions", f.reps}, {"quant", f.quant}, {"isa", r.info.isa},
+                                     {"activations", r.info.activations},
                                      {"build", ys::build_type()}}.dump();
   const std::string id = st.create_run(run);
   for (const auto& s : r.stats) {
@@ -148,6 +150,7 @@ int run_engine(const EngineFlags& f) {
   ys::perf::EngineBenchConfig cfg;
   cfg.model_path = f.model;
   if (!f.quant.empty()) cfg.quant = f.quant;
+  cfg.activations = f.activations;
   cfg.threads = f.threads;
   cfg.n_prompt = f.n_prompt;
   cfg.n_gen = f.n_gen;
@@ -178,6 +181,7 @@ ys::cli::Registrar reg(
       e->add_option("--model", ef->model, "GGUF model");
       e->add_option("--quant", ef->quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1");
       e->add_option("--threads", ef->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+      e->add_option("--activations", ef->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
       e->add_option("-p,--n-prompt", ef->n_prompt, "Prompt tokens for pp (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("-n,--n-gen", ef->n_gen, "Generated tokens for tg (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("--repetitions", ef->reps, "Repetitions after one warm-up")->check(CLI::PositiveNumber);

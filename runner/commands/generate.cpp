@@ -13,7 +13,7 @@
 namespace {
 
 struct Flags {
-  std::string model = ys::cli::default_model_path(), prompt, quant, device = "cpu";
+  std::string model = ys::cli::default_model_path(), prompt, quant, device = "cpu", activations = "f32";
   int max_tokens = 128, top_k = 0, threads = 0;
   double temp = 0.0, top_p = 1.0;
   uint64_t seed = 0;
@@ -38,9 +38,11 @@ ys::cli::Registrar reg("generate", "Generate text from a prompt (streams to stdo
   app.add_option("--device", f->device, "cpu or cuda[:N]");
   app.add_option("--quant", f->quant, "Re-quantize at load: f32|f16|bf16|q8_0|q4_0|q4_1");
   app.add_option("--threads", f->threads, "CPU threads (0 = all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--activations", f->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
   return [f]() {
     ys::engine::LoadOptions opt;
     if (!f->quant.empty()) opt.quant = f->quant;
+    opt.activations = f->activations;
     opt.threads = f->threads;
     std::string prompt = f->prompt;
     if (f->chat) {

@@ -13,7 +13,7 @@
 namespace {
 
 struct Flags {
-  std::string model = ys::cli::default_model_path(), text_file, quant, device = "cpu";
+  std::string model = ys::cli::default_model_path(), text_file, quant, device = "cpu", activations = "f32";
   bool json = false;
   int threads = 0;
 };
@@ -34,9 +34,11 @@ ys::cli::Registrar reg("logprobs", "Print teacher-forced per-token logprobs of a
   app.add_option("--device", f->device, "cpu or cuda[:N]");
   app.add_option("--quant", f->quant, "Re-quantize at load: f32|f16|bf16|q8_0|q4_0|q4_1");
   app.add_option("--threads", f->threads, "CPU threads (0 = all)");
+  app.add_option("--activations", f->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
   return [f]() {
     ys::engine::LoadOptions opt;
     if (!f->quant.empty()) opt.quant = f->quant;
+    opt.activations = f->activations;
     opt.threads = f->threads;
     const std::string text = read_text(f->text_file);
     auto m = ys::runner::open_model(f->model, opt, f->device);

@@ -115,6 +115,7 @@ EngineBenchResult run_engine_bench(const EngineBenchConfig& cfg, const std::func
   r.size_bytes = sz.bytes, r.n_params = sz.params;
   engine::LoadOptions lo;
   lo.quant = cfg.quant;
+  lo.activations = cfg.activations;
   lo.threads = cfg.threads;
   lo.max_context = std::max(cfg.n_prompt, cfg.n_gen + 1) + 8;
   const auto t0 = Clock::now();
@@ -148,7 +149,8 @@ EngineBenchResult run_engine_bench(const EngineBenchConfig& cfg, const std::func
 }
 
 std::string format_table(const EngineBenchResult& r) {
-  const std::string model = fmt::format("{} {} {}", r.info.architecture, human_params(r.n_params), r.info.weight_type);
+  const std::string model = fmt::format("{} {} {} act={}", r.info.architecture, human_params(r.n_params),
+                                        r.info.weight_type, r.info.activations);
   std::string out = fmt::format("| {:<28} | {:>10} | {:>9} | {:<16} | {:>7} | {:>8} | {:>22} |\n", "model", "size",
                                 "params", "backend", "threads", "test", "t/s (median ± stddev)");
   out += fmt::format("| {:-<28} | {:->10} | {:->9} | {:-<16} | {:->7} | {:->8} | {:->22} |\n", "", "", "", "", "", "",

@@ -17,6 +17,7 @@ namespace ys::perf {
 struct EngineBenchConfig {
   std::string model_path;
   std::optional<std::string> quant;  // re-quantize at load (LoadOptions::quant)
+  std::string activations = "f32";   // LoadOptions::activations
   int threads = 0;                   // 0 = all cores
   int n_prompt = 512;                // 0 = skip pp
   int n_gen = 128;                   // 0 = skip tg

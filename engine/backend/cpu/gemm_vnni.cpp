@@ -35,6 +35,7 @@ void unpack_row(const void* row, int64_t nb, int8_t* w, int32_t* wsum128, float*
       using B = std::conditional_t<T == Type::q4_0, block_q4_0, block_q4_1>;
       const B& blk = static_cast<const B*>(row)[b];
       const int off = T == Type::q4_0 ? 8 : 0;
+      #pragma GCC unroll 16
       for (int j = 0; j < 16; ++j) {
         o[j] = int8_t((blk.qs[j] & 0xF) - off);
         o[j + 16] = int8_t((blk.qs[j] >> 4) - off);
@@ -55,9 +56,12 @@ void tile_isums(const int8_t* const* w, const int32_t* const* wsum128, const uin
   for (int64_t b = 0; b < nb; ++b) {
     const __m512i* xq = reinterpret_cast<const __m512i*>(tile + b * kBlockBytes);
     __m512i a0[R], a1[R];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) a0[r] = a1[r] = _mm512_setzero_si512();
+    #pragma GCC unroll 16
     for (int j = 0; j < 8; j += 2) {
       const __m512i x0 = _mm512_load_si512(xq + j), x1 = _mm512_load_si512(xq + j + 1);
+      #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
         int32_t w0, w1;
         std::memcpy(&w0, w[r] + b * 32 + 4 * j, 4);
@@ -66,6 +70,7 @@ void tile_isums(const int8_t* const* w, const int32_t* const* wsum128, const uin
         a1[r] = _mm512_dpbusd_epi32(a1[r], x1, _mm512_set1_epi32(w1));
       }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
       isum[r * nb + b] = _mm512_sub_epi32(_mm512_add_epi32(a0[r], a1[r]), _mm512_set1_epi32(wsum128[r][b]));
   }
@@ -73,24 +78,38 @@ void tile_isums(const int8_t* const* w, const int32_t* const* wsum128, const uin
 
 // The canonical float steps for one row and one tile; writes 16 outputs.
 template <Type T>
+inline __m512 tile_step(const __m512i& isum, float dw, float mw, const uint8_t* blk, __m512 a) {
+  const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(blk + 512));
+  if constexpr (T == Type::q4_1) {
+    const __m512 xs = _mm512_load_ps(reinterpret_cast<const float*>(blk + 576));
+    a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(mw), dx), xs, a);
+  }
+  return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(dw), dx), _mm512_cvtepi32_ps(isum), a);
+}
+
+// The canonical float steps for one row and one tile; writes 16 outputs. Block b goes to
+// accumulator b % 8 (the main loop walks 8 blocks at a time so they stay in registers).
+template <Type T>
 void tile_floats(const __m512i* isum, const float* dw, const float* mw, const uint8_t* tile, int64_t nb, int64_t t0,
                  int64_t rows, int64_t r, float* y) {
   __m512 acc[8];
+#pragma GCC unroll 16
   for (int i = 0; i < 8; ++i) acc[i] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = tile + b * kBlockBytes;
-    const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(blk + 512));
-    __m512 a = acc[b % 8];
-    if constexpr (T == Type::q4_1) {
-      const __m512 xs = _mm512_load_ps(reinterpret_cast<const float*>(blk + 576));
-      a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(mw[b]), dx), xs, a);
-    }
-    acc[b % 8] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(dw[b]), dx), _mm512_cvtepi32_ps(isum[b]), a);
+  int64_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 8; ++i)
+      acc[i] = tile_step<T>(isum[b + i], dw[b + i], T == Type::q4_1 ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
   }
+#pragma GCC unroll 16
+  for (int i = 0; i < 8; ++i)
+    if (b + i < nb)
+      acc[i] = tile_step<T>(isum[b + i], dw[b + i], T == Type::q4_1 ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
   const __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[4]), _mm512_add_ps(acc[2], acc[6])),
                                  _mm512_add_ps(_mm512_add_ps(acc[1], acc[5]), _mm512_add_ps(acc[3], acc[7])));
   alignas(64) float out[16];
   _mm512_store_ps(out, s);
+#pragma GCC unroll 16
   for (int t = 0; t < 16; ++t) y[(t0 + t) * rows + r] = out[t];
 }
 
@@ -121,6 +140,7 @@ void rows_chunk(const WeightView& wv, const uint8_t* tiles, int64_t n_tiles, int
   int8_t* w[R];
   int32_t* ws[R];
   float *dw[R], *mw[R];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
     w[i] = wbase + size_t(i) * size_t(nb) * 44;
     ws[i] = reinterpret_cast<int32_t*>(w[i] + nb * 32);
@@ -134,6 +154,7 @@ void rows_chunk(const WeightView& wv, const uint8_t* tiles, int64_t n_tiles, int
   for (int64_t tile = 0; tile < n_tiles; ++tile) {
     const uint8_t* tp = tiles + size_t(tile) * tb;
     tile_isums<R>(wc, wsc, tp, nb, isum);
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) tile_floats<T>(isum + i * nb, dw[i], mw[i], tp, nb, tile * 16, wv.rows, r + i, y);
   }
 }
@@ -153,13 +174,16 @@ bool vnni_gemm_supports(Type t) { return t == Type::q4_0 || t == Type::q4_1 || t
 
 void vnni_pack_tile(const uint8_t* act, size_t act_stride, int64_t tile, int64_t cols, uint8_t* out) {
   const int64_t nb = cols / 32;
+  #pragma GCC unroll 16
   for (int t = 0; t < 16; ++t) {
     const ActQ8x8* g = reinterpret_cast<const ActQ8x8*>(act + size_t(tile * 16 + t) * act_stride);
     for (int64_t b = 0; b < nb; ++b) {
       const ActQ8x8& gg = g[b / 8];
       const int i = int(b % 8);
       uint8_t* blk = out + size_t(b) * kBlockBytes;
+      #pragma GCC unroll 16
       for (int j = 0; j < 8; ++j)
+        #pragma GCC unroll 16
         for (int k = 0; k < 4; ++k) blk[j * 64 + t * 4 + k] = uint8_t(int(gg.qs[i][4 * j + k]) + 128);
       reinterpret_cast<float*>(blk + 512)[t] = gg.d[i];
       reinterpret_cast<float*>(blk + 576)[t] = static_cast<float>(gg.sum[i]);

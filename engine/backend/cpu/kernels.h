@@ -34,10 +34,23 @@ enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
 using RowsFn = void (*)(const WeightView& w, const void* act, size_t act_stride, int64_t n_tok, int64_t r0,
                         int64_t r1, float* y);
 
+// Dequantizes one row of `cols` weights to f32 with the bits of quant::dequantize_row
+// (the f32 activation path multiplies these with the f32 routine).
+using DeqFn = void (*)(const void* row, float* out, int64_t cols);
+
 struct KernelSet {
   RowsFn f32 = nullptr, f16 = nullptr, bf16 = nullptr;
   RowsFn q4_0 = nullptr, q4_1 = nullptr, q8_0 = nullptr;
   RowsFn q4_k = nullptr, q5_k = nullptr, q6_k = nullptr;
+  DeqFn deq_q4_0 = nullptr, deq_q4_1 = nullptr, deq_q8_0 = nullptr;  // null: quant::dequantize_row
+  // f32 rows (row-major, `cols` each) x tokens (token t at x + t*x_stride): y[t*ys + r],
+  // r in [0, n_rows). The canonical f32 routine; null where the variant has none.
+  using PanelFn = void (*)(const float* w, int64_t n_rows, int64_t cols, const float* x, int64_t x_stride,
+                           int64_t n_tok, float* y, int64_t ys);
+  PanelFn f32_panel = nullptr;
+  // Quantized weights x f32 activations (act = f32 rows), dequantized in registers: the
+  // bits of deq + f32 routine; for few tokens. Null where the variant has none.
+  RowsFn f32act_q4_0 = nullptr, f32act_q4_1 = nullptr, f32act_q8_0 = nullptr;
 };
 
 const KernelSet& kernels_scalar();

@@ -1,5 +1,6 @@
 // AVX-512 (F, BW, VL, VNNI) variant (this file alone is compiled with those flags; chosen
 // at run time by matmul.cpp). Integer dots with VNNI vpdpbusd on 256-bit vectors.
+#include "engine/backend/cpu/simd_f32_panel.h"
 #include "engine/backend/cpu/simd_kernels.h"
 #include "engine/backend/cpu/simd_kquants.h"
 
@@ -16,6 +17,11 @@ const KernelSet& kernels_avx512() {
   static const KernelSet k = [] {
     KernelSet s = simd::make_kernels<Avx512Dot>();
     simd::add_kquant_kernels<Avx512Dot>(s);
+    s.f32 = simd::f32_rows_panel;
+    s.f32_panel = simd::f32_panel;
+    s.f32act_q4_0 = simd::fused_rows<simd::QKind::q4_0>;
+    s.f32act_q4_1 = simd::fused_rows<simd::QKind::q4_1>;
+    s.f32act_q8_0 = simd::fused_rows<simd::QKind::q8_0>;
     return s;
   }();
   return k;

@@ -5,7 +5,9 @@
 #include "engine/backend/cpu/gemm_vnni.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/quant/blocks.h"
+#include "engine/quant/quant.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -16,6 +18,9 @@ namespace {
 using quant::Type;
 
 constexpr int64_t kMinParallelWork = 64 * 1024;  // multiply-adds
+// f32 activations: up to this many tokens dequantize in registers, more go through
+// dequantized panels (the dequantization is then shared by all tokens). Same bits.
+constexpr int64_t kFusedMaxTokens = 8;
 
 RowsFn pick(const KernelSet& k, Type t) {
   switch (t) {
@@ -102,7 +107,75 @@ const uint8_t* pack_tiles(const uint8_t* act, size_t stride, int64_t n_tiles, in
   return out;
 }
 
+DeqFn find_deq(Isa isa, Type t) {
+  for (int i = static_cast<int>(isa); i >= 0; --i) {
+    const KernelSet& k = kernels_of(static_cast<Isa>(i));
+    DeqFn f = t == Type::q4_0 ? k.deq_q4_0 : t == Type::q4_1 ? k.deq_q4_1 : t == Type::q8_0 ? k.deq_q8_0 : nullptr;
+    if (f) return f;
+  }
+  return nullptr;
+}
+
+// Quantized weights with f32 activations: groups of rows are dequantized into a
+// thread-local f32 panel and multiplied by the f32 kernel (the bits of the same product
+// on weights converted to f32 at load).
+void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  const KernelSet& ks = kernels_of(isa);
+  const RowsFn fused = w.type == Type::q4_0 ? ks.f32act_q4_0
+                       : w.type == Type::q4_1 ? ks.f32act_q4_1
+                       : w.type == Type::q8_0 ? ks.f32act_q8_0
+                                              : nullptr;
+  if (fused && n_tok <= kFusedMaxTokens) {
+    const size_t stride = static_cast<size_t>(w.cols) * sizeof(float);
+    auto rows_fn = [&](int64_t r0, int64_t r1, int) { fused(w, x, stride, n_tok, r0, r1, y); };
+    if (w.rows * w.cols * n_tok < kMinParallelWork) rows_fn(0, w.rows, 0);
+    else pool.parallel_for_dynamic(w.rows, row_grain(w.rows, pool.size()), rows_fn);
+    return;
+  }
+  const RowsFn ffn = find_kernel(isa, Type::f32);
+  const KernelSet::PanelFn panel_fn = ks.f32_panel;
+  const DeqFn deq = find_deq(isa, w.type);
+  const Type type = w.type;
+  const int64_t cols = w.cols, rows = w.rows;
+  const uint64_t rb = quant::row_bytes(type, uint64_t(cols));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  // Panel rows: a multiple of 4 (the kernel's row block), ~32 KiB when cols allows.
+  const int64_t panel = std::clamp<int64_t>(8192 / cols / 4 * 4, 4, 16);
+  auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+    thread_local std::vector<float> wbuf, ybuf;
+    wbuf.resize(static_cast<size_t>(panel * cols));
+    if (!panel_fn) ybuf.resize(static_cast<size_t>(panel * n_tok));
+    for (int64_t a = r0; a < r1; a += panel) {
+      const int64_t n = std::min(panel, r1 - a);
+      for (int64_t i = 0; i < n; ++i) {
+        const uint8_t* src = base + uint64_t(a + i) * rb;
+        float* dst = wbuf.data() + i * cols;
+        if (deq) deq(src, dst, cols);
+        else quant::dequantize_row(type, src, dst, cols);
+      }
+      if (panel_fn) {
+        panel_fn(wbuf.data(), n, cols, x, cols, n_tok, y + a, rows);
+        continue;
+      }
+      const WeightView fv{Type::f32, wbuf.data(), n, cols};
+      ffn(fv, x, static_cast<size_t>(cols) * sizeof(float), n_tok, 0, n, ybuf.data());
+      for (int64_t t = 0; t < n_tok; ++t)
+        std::memcpy(y + t * rows + a, ybuf.data() + t * n, static_cast<size_t>(n) * sizeof(float));
+    }
+  };
+  if (rows * cols * n_tok < kMinParallelWork) rows_fn(0, rows, 0);
+  else pool.parallel_for_dynamic(rows, row_grain(rows, pool.size()), rows_fn);
+}
+
 }  // namespace
+
+ActPrecision parse_act_precision(const std::string& name, const std::string& flag) {
+  if (name == "int8") return ActPrecision::int8;
+  if (name == "f32") return ActPrecision::f32;
+  fail(ErrorKind::invalid_input, "{}: '{}' is not an activation precision; expected int8 or f32", flag, name);
+}
+
+const char* act_precision_name(ActPrecision a) { return a == ActPrecision::f32 ? "f32" : "int8"; }
 
 bool cpu_supports(Isa isa) {
   switch (isa) {
@@ -143,6 +216,10 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
   if (w.rows == 0 || n_tok == 0) return;
 
   const ActKind kind = act_kind(w.type);
+  if (kind != ActKind::f32 && w.act == ActPrecision::f32) {
+    matmul_dequant(isa, w, x, n_tok, y, pool);
+    return;
+  }
   const void* act = x;
   size_t stride = static_cast<size_t>(w.cols) * sizeof(float);
   thread_local std::vector<uint8_t> buf;

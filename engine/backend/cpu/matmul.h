@@ -10,6 +10,14 @@
 // are exact; f32/f16/bf16 weights use f32 activations with fused multiply-adds.
 // The routine is spelled out in kernels.h (kernels_scalar.cpp is its plain version).
 //
+// Activation precision (WeightView::act) for quantized weights:
+//  * int8 (the default of this struct): the 8-bit activations above, as llama.cpp does;
+//    fastest (integer dot products), ~0.045 mean |logprob| from an fp64 forward pass.
+//  * f32: each row of weights is dequantized (quant::dequantize_row's exact values) and
+//    multiplied with the f32 activations by the f32-weight routine, so every Y element has
+//    the bits of the same product on weights converted to f32 at load (--quant f32),
+//    without the 4x memory; ~1e-6 mean |logprob| from the fp64 reference.
+//
 // Accuracy against an fp64 dot on the dequantized weights (tests/quant/matmul_test.cpp):
 //  * f32/f16/bf16: |err| <= (cols/16 + 4) * 2^-24 * sum|w x| (fma accumulation bound);
 //    measured <= 3.5e-8 * sum|w x| at cols 1536.
@@ -27,12 +35,19 @@
 
 namespace ys::cpu {
 
+enum class ActPrecision : uint8_t { int8 = 0, f32 = 1 };
+
 struct WeightView {
   quant::Type type;
   const void* data;
   int64_t rows;
   int64_t cols;  // = k; row-major, each row quant::row_bytes(type, cols) bytes
+  ActPrecision act = ActPrecision::int8;  // ignored for f32/f16/bf16 weights
 };
+
+// "int8" | "f32" <-> ActPrecision; parse throws ys::Error(invalid_input) naming `flag`.
+ActPrecision parse_act_precision(const std::string& name, const std::string& flag);
+const char* act_precision_name(ActPrecision a);
 
 // x: n_tok * cols floats, y: n_tok * rows floats (must not overlap x).
 // Throws ys::Error(unsupported) for a type without a kernel and (invalid_input) when cols

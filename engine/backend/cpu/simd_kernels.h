@@ -79,6 +79,7 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
   __m256i wq[8];
   __m256 vdw, vmw = _mm256_setzero_ps();
   if constexpr (kFull) {
+    #pragma GCC unroll 16
     for (int b = 0; b < 8; ++b) {
       if constexpr (K == BlockKind::q8_0) wq[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb[b].qs));
       else wq[b] = unpack_nibbles(wb[b].qs);
@@ -87,6 +88,7 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
     if constexpr (K == BlockKind::q4_1) vmw = _mm256_cvtph_ps(gather_m(wb));
   } else {
     alignas(16) uint16_t dh[8] = {}, mh[8] = {};
+    #pragma GCC unroll 16
     for (int b = 0; b < 8; ++b) {
       if (b >= n) {
         wq[b] = _mm256_setzero_si256();
@@ -105,10 +107,13 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
   }
   __m256i wabs[8];
   if constexpr (K == BlockKind::q8_0)
+    #pragma GCC unroll 16
     for (int b = 0; b < 8; ++b) wabs[b] = _mm256_abs_epi8(wq[b]);
+  #pragma GCC unroll 16
   for (int t = 0; t < T; ++t) {
     const ActQ8x8& g = *xg[t];
     __m256i v[8];
+    #pragma GCC unroll 16
     for (int b = 0; b < 8; ++b) {
       if constexpr (!kFull) {
         if (b >= n) {  // zero weights: skip the work, the sum is 0
@@ -139,6 +144,7 @@ static void block_tile(const WeightView& w, const uint8_t* act, size_t stride, i
     const B* wb = static_cast<const B*>(w.data) + r * nb;
     __m256 acc[T];
     const ActQ8x8* xg[T];
+    #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
       acc[t] = _mm256_setzero_ps();
       xg[t] = reinterpret_cast<const ActQ8x8*>(act + (t0 + t) * stride);
@@ -146,9 +152,11 @@ static void block_tile(const WeightView& w, const uint8_t* act, size_t stride, i
     int64_t g = 0;
     for (; g + 8 <= nb; g += 8) {
       group8<P, K, T, true>(wb + g, 8, xg, acc);
+      #pragma GCC unroll 16
       for (int t = 0; t < T; ++t) ++xg[t];
     }
     if (g < nb) group8<P, K, T, false>(wb + g, static_cast<int>(nb - g), xg, acc);
+    #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) y[(t0 + t) * w.rows + r] = hsum8(acc[t]);
   }
 }
@@ -198,6 +206,7 @@ static void float_tile(const WeightView& w, const uint8_t* act, size_t stride, i
     const void* wr = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r) * kElem * cols;
     const float* x[T];
     __m256 lo[T], hi[T];
+    #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
       x[t] = reinterpret_cast<const float*>(act + (t0 + t) * stride);
       lo[t] = _mm256_setzero_ps();
@@ -205,6 +214,7 @@ static void float_tile(const WeightView& w, const uint8_t* act, size_t stride, i
     }
     for (int64_t k = 0; k < full; k += 16) {
       const __m256 w0 = load8<K>(wr, k), w1 = load8<K>(wr, k + 8);
+      #pragma GCC unroll 16
       for (int t = 0; t < T; ++t) {
         lo[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + k), lo[t]);
         hi[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x[t] + k + 8), hi[t]);
@@ -213,6 +223,7 @@ static void float_tile(const WeightView& w, const uint8_t* act, size_t stride, i
     if (full < cols) {  // tail: zero-padded to 16 (fma(0, 0, acc) == acc)
       alignas(32) float wt[16] = {};
       for (int64_t k = full; k < cols; ++k) wt[k - full] = scalar_at<K>(wr, k);
+      #pragma GCC unroll 16
       for (int t = 0; t < T; ++t) {
         alignas(32) float xt[16] = {};
         std::memcpy(xt, x[t] + full, static_cast<size_t>(cols - full) * sizeof(float));
@@ -220,6 +231,7 @@ static void float_tile(const WeightView& w, const uint8_t* act, size_t stride, i
         hi[t] = _mm256_fmadd_ps(_mm256_load_ps(wt + 8), _mm256_load_ps(xt + 8), hi[t]);
       }
     }
+    #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) y[(t0 + t) * w.rows + r] = hsum8(_mm256_add_ps(lo[t], hi[t]));
   }
 }
@@ -238,6 +250,43 @@ static void float_rows(const WeightView& w, const void* act, size_t stride, int6
   }
 }
 
+// ---- dequantization for the f32-activation path (bits of quant::dequantize_row) -------
+// 8 unsigned bytes -> 8 floats
+static inline __m256 u8x8_to_ps(__m128i bytes) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)); }
+
+template <BlockKind K>
+static void deq_rows(const void* row, float* y, int64_t cols) {
+  using B = typename BlockOf<K>::type;
+  const B* b = static_cast<const B*>(row);
+  const int64_t nb = cols / 32;
+  for (int64_t i = 0; i < nb; ++i, y += 32) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b[i].d));
+    if constexpr (K == BlockKind::q8_0) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[i].qs));
+      const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+      const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+      #pragma GCC unroll 16
+      for (int j = 0; j < 4; ++j)
+        _mm256_storeu_ps(y + 8 * j, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[j]))));
+    } else {
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].qs));
+      const __m128i m4 = _mm_set1_epi8(0x0F);
+      const __m128i lo = _mm_and_si128(q, m4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), m4);
+      const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+      #pragma GCC unroll 16
+      for (int j = 0; j < 4; ++j) {
+        __m256 v = u8x8_to_ps(parts[j]);
+        if constexpr (K == BlockKind::q4_0) {
+          v = _mm256_mul_ps(d, _mm256_sub_ps(v, _mm256_set1_ps(8.0f)));
+        } else {
+          v = _mm256_add_ps(_mm256_mul_ps(d, v), _mm256_set1_ps(_cvtsh_ss(b[i].m)));
+        }
+        _mm256_storeu_ps(y + 8 * j, v);
+      }
+    }
+  }
+}
+
 template <class P>
 static KernelSet make_kernels() {
   KernelSet s;
@@ -247,6 +296,9 @@ static KernelSet make_kernels() {
   s.q4_0 = block_rows<P, BlockKind::q4_0>;
   s.q4_1 = block_rows<P, BlockKind::q4_1>;
   s.q8_0 = block_rows<P, BlockKind::q8_0>;
+  s.deq_q4_0 = deq_rows<BlockKind::q4_0>;
+  s.deq_q4_1 = deq_rows<BlockKind::q4_1>;
+  s.deq_q8_0 = deq_rows<BlockKind::q8_0>;
   return s;
 }
 

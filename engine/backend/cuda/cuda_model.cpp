@@ -17,6 +17,9 @@ CudaModel::CudaModel(const std::filesystem::path& path, const engine::LoadOption
     : file_(gguf::File::open(path)), h_(engine::read_hparams(file_)) {
   std::string why;
   if (!engine::cuda_available(&why)) fail(ErrorKind::invalid_input, "--device cuda:{}: {}", device_index, why);
+  if (options.activations != "f32")
+    fail(ErrorKind::unsupported, "--activations {}: the CUDA backend computes with f32 activations only",
+         options.activations);
   init_device(device_index);
   std::optional<quant::Type> rq;
   if (options.quant) rq = engine::parse_requant_type(*options.quant, "--quant");
@@ -47,6 +50,7 @@ CudaModel::CudaModel(const std::filesystem::path& path, const engine::LoadOption
   info_.n_vocab = h_.n_vocab;
   info_.n_ctx = n_ctx;
   info_.threads = 1;
+  info_.activations = "f32";
   info_.isa = fmt::format("cuda:{} {}", device_index,
                           size_t(device_index) < devs.size() ? devs[size_t(device_index)].name : std::string("?"));
 }

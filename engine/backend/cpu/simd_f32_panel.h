@@ -1,0 +1,216 @@
+// Internal: the AVX-512 f32 GEMM on row panels, included by kernels_avx512.cpp only
+// (compiled with AVX-512 flags; every function is static).
+//
+// y[t*ys + r] = reduce16(acc) with acc[l] = fma(w[r][k], x[t][k], acc[l]) over k = l mod 16
+// in order: exactly the canonical f32 routine of kernels.h, one zmm accumulator per
+// (row, token), so the bits do not depend on how rows and tokens are blocked. The tail
+// k >= cols/16*16 uses masked fma (lanes past the end are left untouched, as in the scalar
+// routine). Register blocking: 4 rows x 6 tokens = 24 accumulators; each 16-wide step
+// loads 4 weight vectors and 6 activation vectors for 24 fmas. The loops over R and T are
+// force-unrolled so that the accumulators live in registers (GCC -O2 keeps them on the
+// stack otherwise).
+#pragma once
+
+#include "engine/backend/cpu/kernels.h"
+#include "engine/quant/blocks.h"
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <algorithm>
+
+// GCC 12 reports its own _mm512_undefined_* inside the 512->256 extract intrinsics as
+// uninitialized (a known false positive); silenced for this header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace ys::cpu::simd {
+
+// reduce16 of kernels.h: reduce8(a_i + a_{i+8}).
+static inline float hsum16(__m512 a) {
+  const __m512 swapped = _mm512_shuffle_f32x4(a, a, 0x4E);  // upper 256 bits moved down
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_castps512_ps256(swapped));
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));  // h_i + h_{i+4}
+  const __m128 s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+// R rows (w, row stride = cols) x T tokens (x[t], each cols floats) -> y[t*ys + r].
+template <int R, int T>
+static inline void panel_block(const float* w, int64_t cols, const float* const* x, float* y, int64_t ys) {
+  __m512 acc[R][T];
+  #pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  const int64_t full = cols / 16 * 16;
+  for (int64_t k = 0; k < full; k += 16) {
+    __m512 wv[R];
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) wv[r] = _mm512_loadu_ps(w + r * cols + k);
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_loadu_ps(x[t] + k);
+      #pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  if (full < cols) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (cols - full)) - 1u);
+    __m512 wv[R];
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) wv[r] = _mm512_maskz_loadu_ps(m, w + r * cols + full);
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_maskz_loadu_ps(m, x[t] + full);
+      #pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_mask3_fmadd_ps(wv[r], xv, acc[r][t], m);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int t = 0; t < T; ++t)
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+}
+
+template <int T>
+static inline void panel_rows(const float* w, int64_t n_rows, int64_t cols, const float* const* x, float* y,
+                              int64_t ys) {
+  int64_t r = 0;
+  for (; r + 4 <= n_rows; r += 4) panel_block<4, T>(w + r * cols, cols, x, y + r, ys);
+  switch (n_rows - r) {
+    case 3: panel_block<3, T>(w + r * cols, cols, x, y + r, ys); break;
+    case 2: panel_block<2, T>(w + r * cols, cols, x, y + r, ys); break;
+    case 1: panel_block<1, T>(w + r * cols, cols, x, y + r, ys); break;
+    default: break;
+  }
+}
+
+// Rows [0, n_rows) of the f32 panel w (row-major, `cols` per row) against n_tok tokens
+// (token t at x + t*x_stride floats): y[t*ys + r].
+static void f32_panel(const float* w, int64_t n_rows, int64_t cols, const float* x, int64_t x_stride, int64_t n_tok,
+                      float* y, int64_t ys) {
+  const float* xt[6];
+  int64_t t = 0;
+  for (; t + 6 <= n_tok; t += 6) {
+    for (int i = 0; i < 6; ++i) xt[i] = x + (t + i) * x_stride;
+    panel_rows<6>(w, n_rows, cols, xt, y + t * ys, ys);
+  }
+  const int64_t rest = n_tok - t;
+  for (int i = 0; i < rest; ++i) xt[i] = x + (t + i) * x_stride;
+  switch (rest) {
+    case 5: panel_rows<5>(w, n_rows, cols, xt, y + t * ys, ys); break;
+    case 4: panel_rows<4>(w, n_rows, cols, xt, y + t * ys, ys); break;
+    case 3: panel_rows<3>(w, n_rows, cols, xt, y + t * ys, ys); break;
+    case 2: panel_rows<2>(w, n_rows, cols, xt, y + t * ys, ys); break;
+    case 1: panel_rows<1>(w, n_rows, cols, xt, y + t * ys, ys); break;
+    default: break;
+  }
+}
+
+// RowsFn for f32 weights on top of the panel kernel.
+static void f32_rows_panel(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
+                           float* y) {
+  const float* wr = static_cast<const float*>(w.data) + r0 * w.cols;
+  f32_panel(wr, r1 - r0, w.cols, static_cast<const float*>(act), static_cast<int64_t>(stride / sizeof(float)), n_tok,
+            y + r0, w.rows);
+}
+
+// ---- quantized weights x f32 activations, dequantized in registers (few tokens) -------
+// The same bits as dequantizing the row with quant::dequantize_row (d*q, or d*q + m for
+// q4_1, rounded separately) and running the f32 routine: block b's elements 0..15 feed
+// lanes 0..15 first, then its elements 16..31.
+enum class QKind { q4_0, q4_1, q8_0 };
+
+template <QKind K, int R, int T>
+static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, const float* const* x, float* y,
+                               int64_t ys) {
+  using B = std::conditional_t<K == QKind::q4_0, quant::block_q4_0,
+                               std::conditional_t<K == QKind::q4_1, quant::block_q4_1, quant::block_q8_0>>;
+  __m512 acc[R][T];
+  #pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  const __m128i m4 = _mm_set1_epi8(0x0F);
+  for (int64_t b = 0; b < nb; ++b) {
+    __m512 xl[T], xh[T];
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      xl[t] = _mm512_loadu_ps(x[t] + 32 * b);
+      xh[t] = _mm512_loadu_ps(x[t] + 32 * b + 16);
+    }
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const B& blk = reinterpret_cast<const B*>(w0 + size_t(r) * row_bytes)[b];
+      const __m512 d = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.d)));
+      __m512 wl, wh;
+      if constexpr (K == QKind::q8_0) {
+        const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+        const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs + 16));
+        wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
+        wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
+      } else {
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+        wl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
+        wh = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
+        if constexpr (K == QKind::q4_0) {
+          const __m512 eight = _mm512_set1_ps(8.0f);
+          wl = _mm512_mul_ps(d, _mm512_sub_ps(wl, eight));
+          wh = _mm512_mul_ps(d, _mm512_sub_ps(wh, eight));
+        } else {
+          const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.m)));
+          wl = _mm512_add_ps(_mm512_mul_ps(d, wl), m);
+          wh = _mm512_add_ps(_mm512_mul_ps(d, wh), m);
+        }
+      }
+      #pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = _mm512_fmadd_ps(wl, xl[t], acc[r][t]);
+        acc[r][t] = _mm512_fmadd_ps(wh, xh[t], acc[r][t]);
+      }
+    }
+  }
+  #pragma GCC unroll 8
+  for (int t = 0; t < T; ++t)
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+}
+
+template <QKind K, int T>
+static void fused_rows_t(const WeightView& w, const float* const* x, int64_t r0, int64_t r1, float* y) {
+  const size_t rb = size_t(w.cols / 32) * (K == QKind::q4_0 ? sizeof(quant::block_q4_0)
+                                           : K == QKind::q4_1 ? sizeof(quant::block_q4_1)
+                                                              : sizeof(quant::block_q8_0));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const int64_t nb = w.cols / 32;
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) fused_block<K, 4, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
+  for (; r < r1; ++r) fused_block<K, 1, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
+}
+
+// RowsFn for quantized weights with f32 activations (act = f32 rows); tokens in tiles of 4.
+template <QKind K>
+static void fused_rows(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
+                       float* y) {
+  const auto* a = static_cast<const uint8_t*>(act);
+  const float* xt[4];
+  for (int64_t t = 0; t < n_tok; t += 4) {
+    const int64_t n = std::min<int64_t>(4, n_tok - t);
+    for (int64_t i = 0; i < n; ++i) xt[i] = reinterpret_cast<const float*>(a + size_t(t + i) * stride);
+    float* yt = y + t * w.rows;
+    switch (n) {
+      case 4: fused_rows_t<K, 4>(w, xt, r0, r1, yt); break;
+      case 3: fused_rows_t<K, 3>(w, xt, r0, r1, yt); break;
+      case 2: fused_rows_t<K, 2>(w, xt, r0, r1, yt); break;
+      default: fused_rows_t<K, 1>(w, xt, r0, r1, yt); break;
+    }
+  }
+}
+
+}  // namespace ys::cpu::simd
+
+#pragma GCC diagnostic pop
