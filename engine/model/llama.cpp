@@ -15,6 +15,28 @@ LlamaForward::LlamaForward(const HParams& h, const Weights& w, cpu::ThreadPool& 
   rope_.freq_factors = w.rope_freqs;
 }
 
+namespace {
+
+// Token-parallel elementwise ops: each token's row is computed by the same routine
+// whichever thread runs it, so the split never changes a bit. Small batches run inline
+// (waking the workers costs more than the work).
+constexpr int64_t kParallelRows = 16;
+
+template <class Fn>
+void over_rows(cpu::ThreadPool& pool, int64_t n_tok, const Fn& fn) {
+  if (n_tok < kParallelRows) fn(int64_t(0), n_tok);
+  else pool.parallel_for(n_tok, [&](int64_t b, int64_t e, int) { fn(b, e); });
+}
+
+}  // namespace
+
+void LlamaForward::rmsnorm_rows(const float* x, const float* w, int64_t n_tok, float* y) {
+  const int64_t e = h_.n_embd;
+  over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
+    cpu::rmsnorm(x + b * e, w, end - b, e, h_.rms_eps, y + b * e);
+  });
+}
+
 void LlamaForward::ensure_buffers(int64_t n_tok) {
   if (b_.n_tok >= n_tok) return;
   const int64_t e = h_.n_embd, qd = int64_t(h_.n_head) * h_.head_dim, kvd = int64_t(h_.n_kv_head) * h_.head_dim;
@@ -63,10 +85,10 @@ void LlamaForward::forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* 
   }
   for (int il = 0; il < h_.n_layer; ++il) {
     const LayerWeights& L = w_.layers[size_t(il)];
-    cpu::rmsnorm(b_.x.data(), L.attn_norm, n_tok, e, h_.rms_eps, b_.xn.data());
+    rmsnorm_rows(b_.x.data(), L.attn_norm, n_tok, b_.xn.data());
     attention_block(L, il, seqs, n_seq, n_tok);                    // tmp = attention output
     cpu::add_inplace(b_.x.data(), b_.tmp.data(), n_tok * e);        // residual
-    cpu::rmsnorm(b_.x.data(), L.ffn_norm, n_tok, e, h_.rms_eps, b_.xn.data());
+    rmsnorm_rows(b_.x.data(), L.ffn_norm, n_tok, b_.xn.data());
     if (h_.n_expert) moe_ffn(L, n_tok); else dense_ffn(L, n_tok);  // tmp = ffn output
     cpu::add_inplace(b_.x.data(), b_.tmp.data(), n_tok * e);        // residual
   }
@@ -90,8 +112,10 @@ void LlamaForward::attention_block(const LayerWeights& L, int il, const Seq* seq
     cpu::add_bias(b_.k.data(), L.bk, n_tok, kvd);
     cpu::add_bias(b_.v.data(), L.bv, n_tok, kvd);
   }
-  cpu::rope(b_.q.data(), n_tok, h_.n_head, h_.head_dim, b_.pos.data(), rope_);
-  cpu::rope(b_.k.data(), n_tok, h_.n_kv_head, h_.head_dim, b_.pos.data(), rope_);
+  over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
+    cpu::rope(b_.q.data() + b * qd, end - b, h_.n_head, h_.head_dim, b_.pos.data() + b, rope_);
+    cpu::rope(b_.k.data() + b * kvd, end - b, h_.n_kv_head, h_.head_dim, b_.pos.data() + b, rope_);
+  });
   attn_.clear();
   int64_t row0 = 0;
   for (int64_t s = 0; s < n_seq; ++s) {
@@ -111,7 +135,9 @@ void LlamaForward::dense_ffn(const LayerWeights& L, int64_t n_tok) {
   const int64_t ff = h_.n_ff;
   cpu::matmul(L.w_gate, b_.xn.data(), n_tok, b_.gate.data(), pool_);  // [n_tok, n_ff]
   cpu::matmul(L.w_up, b_.xn.data(), n_tok, b_.up.data(), pool_);      // [n_tok, n_ff]
-  cpu::silu_mul(b_.gate.data(), b_.up.data(), b_.gate.data(), n_tok * ff);
+  over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
+    cpu::silu_mul(b_.gate.data() + b * ff, b_.up.data() + b * ff, b_.gate.data() + b * ff, (end - b) * ff);
+  });
   cpu::matmul(L.w_down, b_.gate.data(), n_tok, b_.tmp.data(), pool_);  // [n_tok, n_embd]
 }
 

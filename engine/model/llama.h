@@ -43,6 +43,7 @@ class LlamaForward {
     std::vector<int32_t> pos;
   };
   void ensure_buffers(int64_t n_tok);
+  void rmsnorm_rows(const float* x, const float* w, int64_t n_tok, float* y);  // token-parallel
   void attention_block(const LayerWeights& L, int il, const Seq* seqs, int64_t n_seq, int64_t n_tok);
   void dense_ffn(const LayerWeights& L, int64_t n_tok);
   void moe_ffn(const LayerWeights& L, int64_t n_tok);

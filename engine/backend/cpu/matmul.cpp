@@ -21,6 +21,10 @@ constexpr int64_t kMinParallelWork = 64 * 1024;  // multiply-adds
 // f32 activations: up to this many tokens dequantize in registers, more go through
 // dequantized panels (the dequantization is then shared by all tokens). Same bits.
 constexpr int64_t kFusedMaxTokens = 8;
+// Cache blocking of the f32 panel path: floats of dequantized weights kept per block
+// (256 KiB) and tokens per pass over them.
+constexpr int64_t kL2Floats = 64 * 1024;
+constexpr int64_t kTokenChunk = 60;  // a multiple of the kernel's 6-token block
 
 RowsFn pick(const KernelSet& k, Type t) {
   switch (t) {
@@ -139,24 +143,41 @@ void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok,
   const int64_t cols = w.cols, rows = w.rows;
   const uint64_t rb = quant::row_bytes(type, uint64_t(cols));
   const auto* base = static_cast<const uint8_t*>(w.data);
-  // Panel rows: a multiple of 4 (the kernel's row block), ~32 KiB when cols allows.
+  auto dequant_rows = [&](int64_t a, int64_t n, float* dst) {
+    for (int64_t i = 0; i < n; ++i) {
+      const uint8_t* src = base + uint64_t(a + i) * rb;
+      if (deq) deq(src, dst + i * cols, cols);
+      else quant::dequantize_row(type, src, dst + i * cols, cols);
+    }
+  };
+  if (panel_fn) {
+    // Cache blocking: up to ~256 KiB of dequantized rows stay in L2 while the tokens pass
+    // in chunks of kTokenChunk (their activations also L2-resident); the kernel's 4x6
+    // register blocks run inside. The blocking never changes a result bit.
+    const int64_t block = std::max<int64_t>(4, (kL2Floats / cols) / 4 * 4);
+    auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+      thread_local std::vector<float> wbuf;
+      wbuf.resize(static_cast<size_t>(std::min(block, r1 - r0) * cols));
+      for (int64_t a = r0; a < r1; a += block) {
+        const int64_t n = std::min(block, r1 - a);
+        dequant_rows(a, n, wbuf.data());
+        for (int64_t t = 0; t < n_tok; t += kTokenChunk)
+          panel_fn(wbuf.data(), n, cols, x + t * cols, cols, std::min(kTokenChunk, n_tok - t), y + t * rows + a, rows);
+      }
+    };
+    if (rows * cols * n_tok < kMinParallelWork) rows_fn(0, rows, 0);
+    else pool.parallel_for_dynamic(rows, row_grain(rows, pool.size()), rows_fn);
+    return;
+  }
+  // Panel rows: a multiple of 4, ~32 KiB when cols allows.
   const int64_t panel = std::clamp<int64_t>(8192 / cols / 4 * 4, 4, 16);
   auto rows_fn = [&](int64_t r0, int64_t r1, int) {
     thread_local std::vector<float> wbuf, ybuf;
     wbuf.resize(static_cast<size_t>(panel * cols));
-    if (!panel_fn) ybuf.resize(static_cast<size_t>(panel * n_tok));
+    ybuf.resize(static_cast<size_t>(panel * n_tok));
     for (int64_t a = r0; a < r1; a += panel) {
       const int64_t n = std::min(panel, r1 - a);
-      for (int64_t i = 0; i < n; ++i) {
-        const uint8_t* src = base + uint64_t(a + i) * rb;
-        float* dst = wbuf.data() + i * cols;
-        if (deq) deq(src, dst, cols);
-        else quant::dequantize_row(type, src, dst, cols);
-      }
-      if (panel_fn) {
-        panel_fn(wbuf.data(), n, cols, x, cols, n_tok, y + a, rows);
-        continue;
-      }
+      dequant_rows(a, n, wbuf.data());
       const WeightView fv{Type::f32, wbuf.data(), n, cols};
       ffn(fv, x, static_cast<size_t>(cols) * sizeof(float), n_tok, 0, n, ybuf.data());
       for (int64_t t = 0; t < n_tok; ++t)

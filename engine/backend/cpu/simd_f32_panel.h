@@ -115,8 +115,11 @@ static void f32_panel(const float* w, int64_t n_rows, int64_t cols, const float*
 static void f32_rows_panel(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
                            float* y) {
   const float* wr = static_cast<const float*>(w.data) + r0 * w.cols;
-  f32_panel(wr, r1 - r0, w.cols, static_cast<const float*>(act), static_cast<int64_t>(stride / sizeof(float)), n_tok,
-            y + r0, w.rows);
+  const int64_t xs = static_cast<int64_t>(stride / sizeof(float));
+  const auto* x = static_cast<const float*>(act);
+  constexpr int64_t kChunk = 60;  // tokens per pass (a multiple of 6) over the rows (cache blocking; same bits)
+  for (int64_t t = 0; t < n_tok; t += kChunk)
+    f32_panel(wr, r1 - r0, w.cols, x + t * xs, xs, std::min(kChunk, n_tok - t), y + t * w.rows + r0, w.rows);
 }
 
 // ---- quantized weights x f32 activations, dequantized in registers (few tokens) -------
