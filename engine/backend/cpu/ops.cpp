@@ -1,7 +1,5 @@
 #include "engine/backend/cpu/ops.h"
 
-#include "engine/backend/cpu/thread_pool.h"
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -104,76 +102,6 @@ void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos,
   }
 }
 
-namespace {
-
-// Dot product with 16 interleaved partial sums combined in a fixed order: vectorizable,
-// and the same bits for the same inputs whatever the caller.
-float dot(const float* a, const float* b, int n) {
-  constexpr int L = 16;
-  float acc[L] = {};
-  int i = 0;
-  for (; i + L <= n; i += L)
-    for (int j = 0; j < L; ++j) acc[j] += a[i + j] * b[i + j];
-  for (int j = 0; i < n; ++i, ++j) acc[j] += a[i] * b[i];
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-  return acc[0];
-}
-
-// One query row of one head against cache rows [0, n_pos). Fixed order throughout.
-void attend_one(const float* q, const float* k, const float* v, int64_t n_pos, int64_t kv_stride, int head_dim,
-                float scale, float* scores, float* out) {
-  float mx = -INFINITY;
-  for (int64_t j = 0; j < n_pos; ++j) {
-    scores[j] = dot(q, k + j * kv_stride, head_dim) * scale;
-    mx = std::max(mx, scores[j]);
-  }
-  double sum = 0.0;
-  for (int64_t j = 0; j < n_pos; ++j) {
-    scores[j] = std::exp(scores[j] - mx);
-    sum += scores[j];
-  }
-  const float inv = float(1.0 / sum);
-  for (int i = 0; i < head_dim; ++i) out[i] = 0.0f;
-  for (int64_t j = 0; j < n_pos; ++j) {
-    const float w = scores[j] * inv;
-    const float* vr = v + j * kv_stride;
-    for (int i = 0; i < head_dim; ++i) out[i] += w * vr[i];
-  }
-}
-
-}  // namespace
-
-void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head,
-               int n_kv_head, int head_dim, float* out, ThreadPool& pool) {
-  const AttnSeq one{k, v, 0, n_tok, pos0};
-  attention_batch(q, &one, 1, n_head, n_kv_head, head_dim, out, pool);
-}
-
-void attention_batch(const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head, int head_dim,
-                     float* out, ThreadPool& pool) {
-  if (n_seq <= 0) return;
-  const int group = n_head / n_kv_head;
-  const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
-  const int64_t q_stride = int64_t(n_head) * head_dim;
-  const float scale = float(1.0 / std::sqrt(double(head_dim)));
-  const int64_t n_rows = seqs[n_seq - 1].row0 + seqs[n_seq - 1].n_tok;
-  int64_t max_pos = 0;
-  for (int64_t s = 0; s < n_seq; ++s) max_pos = std::max(max_pos, seqs[s].pos0 + seqs[s].n_tok);
-  pool.parallel_for(n_rows * n_head, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> scores(static_cast<size_t>(max_pos));
-    int64_t s = 0;
-    for (int64_t idx = begin; idx < end; ++idx) {
-      const int64_t row = idx / n_head;
-      const int h = int(idx % n_head);
-      while (row >= seqs[s].row0 + seqs[s].n_tok) ++s;  // rows ascend within a chunk
-      const AttnSeq& sq = seqs[s];
-      const int64_t t = row - sq.row0;
-      const int64_t kvo = int64_t(h / group) * head_dim;
-      attend_one(q + row * q_stride + int64_t(h) * head_dim, sq.k + kvo, sq.v + kvo, sq.pos0 + t + 1, kv_stride,
-                 head_dim, scale, scores.data(), out + row * q_stride + int64_t(h) * head_dim);
-    }
-  });
-}
+// attention and attention_batch: attention.cpp.
 
 }  // namespace ys::cpu

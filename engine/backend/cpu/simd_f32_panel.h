@@ -127,6 +127,7 @@ static void f32_rows_panel(const WeightView& w, const void* act, size_t stride, 
 // q4_1, rounded separately) and running the f32 routine: block b's elements 0..15 feed
 // lanes 0..15 first, then its elements 16..31.
 enum class QKind { q4_0, q4_1, q8_0 };
+constexpr int kPrefetchBytes = 512;
 
 template <QKind K, int R, int T>
 static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, const float* const* x, float* y,
@@ -149,6 +150,8 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
     #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const B& blk = reinterpret_cast<const B*>(w0 + size_t(r) * row_bytes)[b];
+      // Weights stream from memory once per token: ask for the row's next cache lines early.
+      _mm_prefetch(reinterpret_cast<const char*>(&blk) + kPrefetchBytes, _MM_HINT_T0);
       const __m512 d = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.d)));
       __m512 wl, wh;
       if constexpr (K == QKind::q8_0) {
