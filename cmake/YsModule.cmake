@@ -50,3 +50,12 @@ function(ys_add_subdirs)
     endif()
   endforeach()
 endfunction()
+
+# ys_hot_path(<targets...>): the engine's inner loops build with -O3 in optimised builds
+# (measured: pp512 on SmolLM2 with -O2 vs -O3 in the closing note of the CPU speed issue;
+# GCC 12's -O2 vectorises only with its "very cheap" cost model).
+function(ys_hot_path)
+  foreach(_t IN LISTS ARGN)
+    target_compile_options(${_t} PRIVATE $<$<NOT:$<CONFIG:Debug>>:-O3>)
+  endforeach()
+endfunction()
