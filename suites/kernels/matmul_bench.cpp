@@ -1,4 +1,7 @@
 // matmul at real model shapes, every weight type, GEMV (n_tok 1) and GEMM (n_tok > 1).
+// Quantized types run with both activation precisions (matmul.h): "matmul/q4_0/..." is
+// int8 activations (integer dots, as llama.cpp), "matmul/q4_0+f32act/..." the engine's
+// default f32 activations.
 #include "engine/backend/cpu/matmul.h"
 #include "engine/quant/quant.h"
 #include "engine/quant/reference.h"
@@ -43,7 +46,7 @@ struct Weights {
   Type type;
   int64_t rows = 0, cols = 0;
   std::vector<uint8_t> data;
-  cpu::WeightView view() const { return {type, data.data(), rows, cols}; }
+  cpu::WeightView view(cpu::ActPrecision act) const { return {type, data.data(), rows, cols, act}; }
 };
 
 // One weight matrix at a time is kept (benchmarks of one shape and type run together).
@@ -66,8 +69,10 @@ const Weights& weights_for(Type t, int64_t rows, int64_t cols) {
 
 // Checks sampled rows of every token against the fp64 reference with the bounds of
 // engine/backend/cpu/matmul.h (loosened 4x for quantized weights). Empty when it agrees.
-std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, const std::vector<float>& y) {
-  const bool is_float = w.type == Type::f32 || w.type == Type::f16 || w.type == Type::bf16;
+std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, const std::vector<float>& y,
+                  cpu::ActPrecision act) {
+  const bool is_float =
+      w.type == Type::f32 || w.type == Type::f16 || w.type == Type::bf16 || act == cpu::ActPrecision::f32;
   const size_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
   const int64_t step = std::max<int64_t>(1, w.rows / 61);
   const int64_t tstep = std::max<int64_t>(1, n_tok / 5);
@@ -86,18 +91,18 @@ std::string check(const Weights& w, const std::vector<float>& x, int64_t n_tok, 
   return {};
 }
 
-void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t n_tok) {
+void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t n_tok, cpu::ActPrecision act) {
   const Weights& w = weights_for(t, rows, cols);
   std::vector<float> x(static_cast<size_t>(n_tok * cols)), y(static_cast<size_t>(n_tok * rows));
   fill_uniform(x.data(), x.size(), 99 + uint64_t(n_tok));
   cpu::ThreadPool& pool = bench_pool();
-  cpu::matmul(w.view(), x.data(), n_tok, y.data(), pool);
-  if (const std::string err = check(w, x, n_tok, y); !err.empty()) {
+  cpu::matmul(w.view(act), x.data(), n_tok, y.data(), pool);
+  if (const std::string err = check(w, x, n_tok, y, act); !err.empty()) {
     st.SkipWithError(err.c_str());
     return;
   }
   for (auto _ : st) {
-    cpu::matmul(w.view(), x.data(), n_tok, y.data(), pool);
+    cpu::matmul(w.view(act), x.data(), n_tok, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -111,18 +116,21 @@ void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t
   if (p.fma_flops_per_s > 0) st.counters["flop_frac"] = C(flops * it / p.fma_flops_per_s, C::kIsRate);
 }
 
-void register_shape(const Shape& s, Type t, int64_t n_tok) {
-  const std::string name = fmt::format("matmul/{}/{}x{}/t{}", quant::name(t), s.rows, s.cols, n_tok);
+void register_shape(const Shape& s, Type t, int64_t n_tok, cpu::ActPrecision act) {
+  const bool f32act = act == cpu::ActPrecision::f32;
+  const std::string dtype = std::string(quant::name(t)) + (f32act ? "+f32act" : "");
+  const std::string name = fmt::format("matmul/{}/{}x{}/t{}", dtype, s.rows, s.cols, n_tok);
   KernelMeta m;
   m.kind = "matmul";
-  m.dtype = quant::name(t);
-  m.shape_json = fmt::format(R"({{"model":"{}","rows":{},"cols":{},"n_tok":{}}})", s.model, s.rows, s.cols, n_tok);
+  m.dtype = dtype;
+  m.shape_json = fmt::format(R"({{"model":"{}","rows":{},"cols":{},"n_tok":{},"activations":"{}"}})", s.model, s.rows,
+                             s.cols, n_tok, f32act ? "f32" : "int8");
   m.bytes = double(quant::row_bytes(t, uint64_t(s.cols)) * uint64_t(s.rows));
   m.flops = 2.0 * double(s.rows) * double(s.cols) * double(n_tok);
   register_meta(name, m);
   const int64_t rows = s.rows, cols = s.cols;
-  benchmark::RegisterBenchmark(name.c_str(), [t, rows, cols, n_tok](benchmark::State& st) {
-    bm_matmul(st, t, rows, cols, n_tok);
+  benchmark::RegisterBenchmark(name.c_str(), [t, rows, cols, n_tok, act](benchmark::State& st) {
+    bm_matmul(st, t, rows, cols, n_tok, act);
   })->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
@@ -139,7 +147,11 @@ void register_matmul_benchmarks(const BenchConfig& cfg) {
       std::vector<int64_t> toks = {1, 16};
       if (cfg.full) toks = {1, 16, 64, 512};
       else if (small) toks.push_back(512);
-      for (int64_t n : toks) register_shape(s, t, n);
+      const bool quantized = !(t == Type::f32 || t == Type::f16 || t == Type::bf16);
+      for (int64_t n : toks) {
+        register_shape(s, t, n, cpu::ActPrecision::int8);
+        if (quantized) register_shape(s, t, n, cpu::ActPrecision::f32);
+      }
     }
   }
 }

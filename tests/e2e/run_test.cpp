@@ -72,25 +72,74 @@ TEST_CASE("real model: mmlu and gsm8k store complete runs that show lists", "[e2
   CHECK(suites == std::set<std::string>{"mmlu", "gsm8k"});
 }
 
-TEST_CASE("synthetic model: samples do not depend on batch size or threads", "[e2e]") {
+TEST_CASE("synthetic model: samples do not depend on batch size, threads or the prefix cache", "[e2e]") {
   Fixture fx;
   if (!fx.ok()) return;
-  for (const std::vector<std::string>& suite : {std::vector<std::string>{"--suite", "mmlu", "--limit", "6"},
-                                                std::vector<std::string>{"--suite", "gsm8k", "--limit", "3"}}) {
-    INFO(suite[1]);
-    std::string a = fx.db(suite[1] + "-a.db"), b = fx.db(suite[1] + "-b.db");
-    std::vector<std::string> args_a = suite, args_b = suite;
-    args_a.insert(args_a.end(), {"--batch-size", "1", "--threads", "1"});
-    args_b.insert(args_b.end(), {"--batch-size", "8", "--threads", "2"});
-    RunRow ra = eval_ok(fx, a, args_a), rb = eval_ok(fx, b, args_b);
-    std::vector<SampleRow> sa = samples(a, ra.id), sb = samples(b, rb.id);
-    CHECK(sa.size() == static_cast<size_t>(std::stoi(suite[3])));
-    REQUIRE(sa.size() == sb.size());
-    for (size_t i = 0; i < sa.size(); ++i) {
-      INFO(sa[i].doc_id);
-      CHECK(sa[i] == sb[i]);
+  // The naive path (batch 1, one thread, no prefix reuse) against batches of 7 and 32.
+  const std::vector<std::vector<std::string>> configs = {
+      {"--batch-size", "1", "--threads", "1", "--no-prefix-cache"},
+      {"--batch-size", "7", "--threads", "2"},
+      {"--batch-size", "32", "--threads", "2"},
+  };
+  for (const std::vector<std::string>& suite : {std::vector<std::string>{"--suite", "mmlu", "--limit", "9"},
+                                                std::vector<std::string>{"--suite", "gsm8k", "--limit", "9"}}) {
+    std::vector<SampleRow> first;
+    std::vector<MetricRow> first_metrics;
+    for (size_t c = 0; c < configs.size(); ++c) {
+      INFO(suite[1] << " config " << c);
+      const std::string db = fx.db(suite[1] + "-" + std::to_string(c) + ".db");
+      std::vector<std::string> args = suite;
+      args.insert(args.end(), configs[c].begin(), configs[c].end());
+      const RunRow r = eval_ok(fx, db, args);
+      const std::vector<SampleRow> s = samples(db, r.id);
+      CHECK(s.size() == static_cast<size_t>(std::stoi(suite[3])));
+      if (c == 0) {
+        first = s, first_metrics = metrics(db, r.id);
+        continue;
+      }
+      REQUIRE(s.size() == first.size());
+      for (size_t i = 0; i < s.size(); ++i) {
+        INFO(s[i].doc_id);
+        CHECK(s[i] == first[i]);
+      }
+      CHECK(metrics(db, r.id) == first_metrics);
     }
-    CHECK(metrics(a, ra.id) == metrics(b, rb.id));
+  }
+}
+
+TEST_CASE("real model: SmolLM2 samples do not depend on batch size, threads or the prefix cache", "[e2e][real]") {
+  auto model = real_model();
+  if (!model) {
+    WARN("no real model (set YARDSTICK_MODEL): skipping");
+    return;
+  }
+  Fixture fx(false);
+  if (!fx.ok()) return;
+  const std::vector<std::vector<std::string>> configs = {
+      {"--batch-size", "1", "--threads", "1", "--no-prefix-cache"},
+      {"--batch-size", "7", "--threads", "2"},
+  };
+  std::vector<std::vector<SampleRow>> got;
+  for (size_t c = 0; c < configs.size(); ++c) {
+    const std::string db = fx.db("real-" + std::to_string(c) + ".db");
+    std::vector<std::string> args = {"run",   "--model", model->string(), "--data-dir", fx.data,
+                                     "--db",  db,        "--suite",       "mmlu,gsm8k", "--limit", "3"};
+    args.insert(args.end(), configs[c].begin(), configs[c].end());
+    Result r = run(args, fx.dir.path(), 900);
+    INFO(r.all());
+    REQUIRE(r.rc == 0);
+    std::vector<SampleRow> all;
+    for (const RunRow& rec : runs(db)) {
+      const std::vector<SampleRow> s = samples(db, rec.id);
+      all.insert(all.end(), s.begin(), s.end());
+    }
+    CHECK(all.size() == 6);
+    got.push_back(all);
+  }
+  REQUIRE(got[0].size() == got[1].size());
+  for (size_t i = 0; i < got[0].size(); ++i) {
+    INFO(got[0][i].doc_id);
+    CHECK(got[0][i] == got[1][i]);
   }
 }
 
