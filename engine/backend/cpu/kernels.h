@@ -43,6 +43,7 @@ struct KernelSet {
   RowsFn q4_0 = nullptr, q4_1 = nullptr, q8_0 = nullptr;
   RowsFn q4_k = nullptr, q5_k = nullptr, q6_k = nullptr;
   DeqFn deq_q4_0 = nullptr, deq_q4_1 = nullptr, deq_q8_0 = nullptr;  // null: quant::dequantize_row
+  DeqFn deq_q4_k = nullptr, deq_q5_k = nullptr, deq_q6_k = nullptr;
   // f32 rows (row-major, `cols` each) x tokens (token t at x + t*x_stride): y[t*ys + r],
   // r in [0, n_rows). The canonical f32 routine; null where the variant has none.
   using PanelFn = void (*)(const float* w, int64_t n_rows, int64_t cols, const float* x, int64_t x_stride,

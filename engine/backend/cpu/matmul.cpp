@@ -114,7 +114,13 @@ const uint8_t* pack_tiles(const uint8_t* act, size_t stride, int64_t n_tiles, in
 DeqFn find_deq(Isa isa, Type t) {
   for (int i = static_cast<int>(isa); i >= 0; --i) {
     const KernelSet& k = kernels_of(static_cast<Isa>(i));
-    DeqFn f = t == Type::q4_0 ? k.deq_q4_0 : t == Type::q4_1 ? k.deq_q4_1 : t == Type::q8_0 ? k.deq_q8_0 : nullptr;
+    DeqFn f = t == Type::q4_0   ? k.deq_q4_0
+              : t == Type::q4_1 ? k.deq_q4_1
+              : t == Type::q8_0 ? k.deq_q8_0
+              : t == Type::q4_k ? k.deq_q4_k
+              : t == Type::q5_k ? k.deq_q5_k
+              : t == Type::q6_k ? k.deq_q6_k
+                                : nullptr;
     if (f) return f;
   }
   return nullptr;

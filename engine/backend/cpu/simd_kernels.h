@@ -11,6 +11,7 @@
 
 #include "engine/backend/cpu/act_quant.h"
 #include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/simd_kdeq.h"
 #include "engine/quant/blocks.h"
 
 #include <immintrin.h>
@@ -304,6 +305,9 @@ static KernelSet make_kernels() {
   s.deq_q4_0 = deq_rows<BlockKind::q4_0>;
   s.deq_q4_1 = deq_rows<BlockKind::q4_1>;
   s.deq_q8_0 = deq_rows<BlockKind::q8_0>;
+  s.deq_q4_k = deq_k45_rows<false>;
+  s.deq_q5_k = deq_k45_rows<true>;
+  s.deq_q6_k = deq_q6k_rows;
   return s;
 }
 
