@@ -22,6 +22,9 @@ const KernelSet& kernels_avx512() {
     s.f32act_q4_0 = simd::fused_rows<simd::QKind::q4_0>;
     s.f32act_q4_1 = simd::fused_rows<simd::QKind::q4_1>;
     s.f32act_q8_0 = simd::fused_rows<simd::QKind::q8_0>;
+    s.deq_q4_0 = simd::deq_rows16<simd::QKind::q4_0>;
+    s.deq_q4_1 = simd::deq_rows16<simd::QKind::q4_1>;
+    s.deq_q8_0 = simd::deq_rows16<simd::QKind::q8_0>;
     return s;
   }();
   return k;
