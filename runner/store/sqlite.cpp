@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace ys::store {
@@ -20,7 +22,18 @@ Db Db::open(const std::string& path, int busy_timeout_ms) {
   }
   sqlite3_extended_result_codes(db.db_, 1);
   sqlite3_busy_timeout(db.db_, busy_timeout_ms);
-  db.exec("PRAGMA journal_mode=WAL", "switching to WAL mode");
+  // Switching a fresh file to WAL takes an exclusive lock; when two processes create the
+  // same store at once SQLite can answer SQLITE_BUSY without calling the busy handler
+  // (deadlock avoidance), so the switch is retried here within the same timeout.
+  for (int waited = 0;; waited += 10) {
+    const int wrc = sqlite3_exec(db.db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (wrc == SQLITE_OK) break;
+    if ((wrc & 0xFF) != SQLITE_BUSY || waited >= busy_timeout_ms) {
+      db.exec("PRAGMA journal_mode=WAL", "switching to WAL mode");  // reports the error
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   db.exec("PRAGMA foreign_keys=ON", "enabling foreign keys");
   db.exec("PRAGMA synchronous=NORMAL", "setting synchronous=NORMAL");
   return db;
