@@ -12,6 +12,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/model/hparams.h"
 #include "engine/model/llama.h"
+#include "engine/model/encode_pair.h"
 #include "engine/model/model.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/kv_cache.h"
@@ -54,7 +55,10 @@ class CpuModel final : public Model {
   void next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) override;
 
  private:
-  LoglikelihoodResult score_one(const LoglikelihoodRequest& r);
+  // Scores requests whose encodings share everything but their one continuation token
+  // (MMLU's " A".." D") from ONE pass; a group of one is the general case.
+  void score_group(const std::vector<EncodedPair>& enc, const std::vector<size_t>& group,
+                   std::vector<LoglikelihoodResult>& out);
   // Throws ys::Error(invalid_input) when n positions of keys/values exceed the budget.
   void check_kv_budget(int64_t n, const std::string& what) const;
 
