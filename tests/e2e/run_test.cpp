@@ -26,6 +26,13 @@ RunRow eval_ok(const Fixture& fx, const std::string& db, const std::vector<std::
   return rec;
 }
 
+// The real model, or nothing with a warning (the test then passes as skipped).
+std::optional<std::filesystem::path> real_model_or_skip() {
+  auto model = real_model();
+  if (!model) WARN("no real model (set YARDSTICK_MODEL): skipping");
+  return model;
+}
+
 void check_complete(const std::string& db, const RunRow& rec, size_t expected_samples) {
   INFO("run " << rec.id << " (" << rec.suite << ") error: " << rec.error);
   CHECK(rec.status == "done");
@@ -43,11 +50,8 @@ void check_complete(const std::string& db, const RunRow& rec, size_t expected_sa
 }  // namespace
 
 TEST_CASE("real model: mmlu and gsm8k store complete runs that show lists", "[e2e][real]") {
-  auto model = real_model();
-  if (!model) {
-    WARN("no real model (set YARDSTICK_MODEL): skipping");
-    return;
-  }
+  const auto model = real_model_or_skip();
+  if (!model) return;
   Fixture fx(false);
   if (!fx.ok()) return;
   const int limit = 2;
@@ -108,11 +112,8 @@ TEST_CASE("synthetic model: samples do not depend on batch size, threads or the 
 }
 
 TEST_CASE("real model: SmolLM2 samples do not depend on batch size, threads or the prefix cache", "[e2e][real]") {
-  auto model = real_model();
-  if (!model) {
-    WARN("no real model (set YARDSTICK_MODEL): skipping");
-    return;
-  }
+  const auto model = real_model_or_skip();
+  if (!model) return;
   Fixture fx(false);
   if (!fx.ok()) return;
   const std::vector<std::vector<std::string>> configs = {

@@ -19,12 +19,12 @@ const KernelSet& kernels_avx512() {
     simd::add_kquant_kernels<Avx512Dot>(s);
     s.f32 = simd::f32_rows_panel;
     s.f32_panel = simd::f32_panel;
-    s.f32act_q4_0 = simd::fused_rows<simd::QKind::q4_0>;
-    s.f32act_q4_1 = simd::fused_rows<simd::QKind::q4_1>;
-    s.f32act_q8_0 = simd::fused_rows<simd::QKind::q8_0>;
-    s.deq_q4_0 = simd::deq_rows16<simd::QKind::q4_0>;
-    s.deq_q4_1 = simd::deq_rows16<simd::QKind::q4_1>;
-    s.deq_q8_0 = simd::deq_rows16<simd::QKind::q8_0>;
+    s.f32act_q4_0 = simd::fused_rows<simd::BlockKind::q4_0>;
+    s.f32act_q4_1 = simd::fused_rows<simd::BlockKind::q4_1>;
+    s.f32act_q8_0 = simd::fused_rows<simd::BlockKind::q8_0>;
+    s.deq_q4_0 = simd::deq_rows16<simd::BlockKind::q4_0>;
+    s.deq_q4_1 = simd::deq_rows16<simd::BlockKind::q4_1>;
+    s.deq_q8_0 = simd::deq_rows16<simd::BlockKind::q8_0>;
     return s;
   }();
   return k;

@@ -111,19 +111,39 @@ const uint8_t* pack_tiles(const uint8_t* act, size_t stride, int64_t n_tiles, in
   return out;
 }
 
-DeqFn find_deq(Isa isa, Type t) {
-  for (int i = static_cast<int>(isa); i >= 0; --i) {
-    const KernelSet& k = kernels_of(static_cast<Isa>(i));
-    DeqFn f = t == Type::q4_0   ? k.deq_q4_0
-              : t == Type::q4_1 ? k.deq_q4_1
-              : t == Type::q8_0 ? k.deq_q8_0
-              : t == Type::q4_k ? k.deq_q4_k
-              : t == Type::q5_k ? k.deq_q5_k
-              : t == Type::q6_k ? k.deq_q6_k
-                                : nullptr;
-    if (f) return f;
+DeqFn pick_deq(const KernelSet& k, Type t) {
+  switch (t) {
+    case Type::q4_0: return k.deq_q4_0;
+    case Type::q4_1: return k.deq_q4_1;
+    case Type::q8_0: return k.deq_q8_0;
+    case Type::q4_k: return k.deq_q4_k;
+    case Type::q5_k: return k.deq_q5_k;
+    case Type::q6_k: return k.deq_q6_k;
+    default: return nullptr;
   }
+}
+
+RowsFn pick_f32act(const KernelSet& k, Type t) {
+  switch (t) {
+    case Type::q4_0: return k.f32act_q4_0;
+    case Type::q4_1: return k.f32act_q4_1;
+    case Type::q8_0: return k.f32act_q8_0;
+    default: return nullptr;
+  }
+}
+
+DeqFn find_deq(Isa isa, Type t) {
+  for (int i = static_cast<int>(isa); i >= 0; --i)
+    if (DeqFn f = pick_deq(kernels_of(static_cast<Isa>(i)), t)) return f;
   return nullptr;
+}
+
+// Runs fn over row ranges of [0, rows): inline when the product is small, else in
+// dynamically claimed chunks (the split never changes results).
+template <class Fn>
+void for_rows(ThreadPool& pool, int64_t rows, int64_t work, const Fn& fn) {
+  if (work < kMinParallelWork) fn(int64_t(0), rows, 0);
+  else pool.parallel_for_dynamic(rows, row_grain(rows, pool.size()), fn);
 }
 
 // Quantized weights with f32 activations: groups of rows are dequantized into a
@@ -131,15 +151,10 @@ DeqFn find_deq(Isa isa, Type t) {
 // on weights converted to f32 at load).
 void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
   const KernelSet& ks = kernels_of(isa);
-  const RowsFn fused = w.type == Type::q4_0 ? ks.f32act_q4_0
-                       : w.type == Type::q4_1 ? ks.f32act_q4_1
-                       : w.type == Type::q8_0 ? ks.f32act_q8_0
-                                              : nullptr;
-  if (fused && n_tok <= kFusedMaxTokens) {
+  const int64_t work = w.rows * w.cols * n_tok;
+  if (const RowsFn fused = pick_f32act(ks, w.type); fused && n_tok <= kFusedMaxTokens) {
     const size_t stride = static_cast<size_t>(w.cols) * sizeof(float);
-    auto rows_fn = [&](int64_t r0, int64_t r1, int) { fused(w, x, stride, n_tok, r0, r1, y); };
-    if (w.rows * w.cols * n_tok < kMinParallelWork) rows_fn(0, w.rows, 0);
-    else pool.parallel_for_dynamic(w.rows, row_grain(w.rows, pool.size()), rows_fn);
+    for_rows(pool, w.rows, work, [&](int64_t r0, int64_t r1, int) { fused(w, x, stride, n_tok, r0, r1, y); });
     return;
   }
   const RowsFn ffn = find_kernel(isa, Type::f32);
@@ -161,7 +176,7 @@ void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok,
     // in chunks of kTokenChunk (their activations also L2-resident); the kernel's 4x6
     // register blocks run inside. The blocking never changes a result bit.
     const int64_t block = std::max<int64_t>(4, (kL2Floats / cols) / 4 * 4);
-    auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+    for_rows(pool, rows, work, [&](int64_t r0, int64_t r1, int) {
       thread_local std::vector<float> wbuf;
       wbuf.resize(static_cast<size_t>(std::min(block, r1 - r0) * cols));
       for (int64_t a = r0; a < r1; a += block) {
@@ -170,14 +185,12 @@ void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok,
         for (int64_t t = 0; t < n_tok; t += kTokenChunk)
           panel_fn(wbuf.data(), n, cols, x + t * cols, cols, std::min(kTokenChunk, n_tok - t), y + t * rows + a, rows);
       }
-    };
-    if (rows * cols * n_tok < kMinParallelWork) rows_fn(0, rows, 0);
-    else pool.parallel_for_dynamic(rows, row_grain(rows, pool.size()), rows_fn);
+    });
     return;
   }
   // Panel rows: a multiple of 4, ~32 KiB when cols allows.
   const int64_t panel = std::clamp<int64_t>(8192 / cols / 4 * 4, 4, 16);
-  auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+  for_rows(pool, rows, work, [&](int64_t r0, int64_t r1, int) {
     thread_local std::vector<float> wbuf, ybuf;
     wbuf.resize(static_cast<size_t>(panel * cols));
     ybuf.resize(static_cast<size_t>(panel * n_tok));
@@ -189,9 +202,7 @@ void matmul_dequant(Isa isa, const WeightView& w, const float* x, int64_t n_tok,
       for (int64_t t = 0; t < n_tok; ++t)
         std::memcpy(y + t * rows + a, ybuf.data() + t * n, static_cast<size_t>(n) * sizeof(float));
     }
-  };
-  if (rows * cols * n_tok < kMinParallelWork) rows_fn(0, rows, 0);
-  else pool.parallel_for_dynamic(rows, row_grain(rows, pool.size()), rows_fn);
+  });
 }
 
 }  // namespace
@@ -276,13 +287,10 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
   const int64_t t_done = n_tiles * kVnniTile;
   const size_t act_off = static_cast<size_t>(t_done) * stride;
   float* y_rest = y + t_done * w.rows;
-  // Small products are not worth waking the workers (the split never changes results).
-  auto rows_fn = [&](int64_t r0, int64_t r1, int) {
+  for_rows(pool, w.rows, w.rows * w.cols * n_tok, [&](int64_t r0, int64_t r1, int) {
     if (n_tiles > 0) vnni_gemm_rows(w, tiles, n_tiles, r0, r1, y);
     if (t_done < n_tok) fn(w, static_cast<const uint8_t*>(act) + act_off, stride, n_tok - t_done, r0, r1, y_rest);
-  };
-  if (w.rows * w.cols * n_tok < kMinParallelWork) rows_fn(0, w.rows, 0);
-  else pool.parallel_for_dynamic(w.rows, row_grain(w.rows, pool.size()), rows_fn);
+  });
 }
 
 void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {

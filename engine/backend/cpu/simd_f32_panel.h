@@ -12,14 +12,13 @@
 #pragma once
 
 #include "engine/backend/cpu/kernels.h"
-#include "engine/quant/blocks.h"
+#include "engine/backend/cpu/simd_kernels.h"
 
 #include <immintrin.h>
 
 #include <cstddef>
-#include <cstdint>
-#include <type_traits>
 #include <algorithm>
+#include <cstdint>
 
 // GCC 12 reports its own _mm512_undefined_* inside the 512->256 extract intrinsics as
 // uninitialized (a known false positive); silenced for this header only.
@@ -122,24 +121,47 @@ static void f32_rows_panel(const WeightView& w, const void* act, size_t stride, 
     f32_panel(wr, r1 - r0, w.cols, x + t * xs, xs, std::min(kChunk, n_tok - t), y + t * w.rows + r0, w.rows);
 }
 
-// ---- quantized weights x f32 activations, dequantized in registers (few tokens) -------
+// ---- quantized weights x f32 activations, dequantized in registers -------------------
 // The same bits as dequantizing the row with quant::dequantize_row (d*q, or d*q + m for
 // q4_1, rounded separately) and running the f32 routine: block b's elements 0..15 feed
-// lanes 0..15 first, then its elements 16..31.
-enum class QKind { q4_0, q4_1, q8_0 };
+// lanes 0..15 first, then its elements 16..31. Block kinds and types: simd_kernels.h.
 constexpr int kPrefetchBytes = 512;
 
-template <QKind K, int R, int T>
+// One block -> its elements 0..15 (wl) and 16..31 (wh) as floats.
+template <BlockKind K>
+static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl, __m512& wh) {
+  const __m512 d = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.d)));
+  if constexpr (K == BlockKind::q8_0) {
+    const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs + 16));
+    wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
+    wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
+  } else {
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    wl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
+    wh = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
+    if constexpr (K == BlockKind::q4_0) {
+      const __m512 eight = _mm512_set1_ps(8.0f);
+      wl = _mm512_mul_ps(d, _mm512_sub_ps(wl, eight));
+      wh = _mm512_mul_ps(d, _mm512_sub_ps(wh, eight));
+    } else {
+      const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.m)));
+      wl = _mm512_add_ps(_mm512_mul_ps(d, wl), m);
+      wh = _mm512_add_ps(_mm512_mul_ps(d, wh), m);
+    }
+  }
+}
+
+template <BlockKind K, int R, int T>
 static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, const float* const* x, float* y,
                                int64_t ys) {
-  using B = std::conditional_t<K == QKind::q4_0, quant::block_q4_0,
-                               std::conditional_t<K == QKind::q4_1, quant::block_q4_1, quant::block_q8_0>>;
+  using B = typename BlockOf<K>::type;
   __m512 acc[R][T];
   #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
     #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
-  const __m128i m4 = _mm_set1_epi8(0x0F);
   for (int64_t b = 0; b < nb; ++b) {
     __m512 xl[T], xh[T];
     #pragma GCC unroll 8
@@ -152,27 +174,8 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
       const B& blk = reinterpret_cast<const B*>(w0 + size_t(r) * row_bytes)[b];
       // Weights stream from memory once per token: ask for the row's next cache lines early.
       _mm_prefetch(reinterpret_cast<const char*>(&blk) + kPrefetchBytes, _MM_HINT_T0);
-      const __m512 d = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.d)));
       __m512 wl, wh;
-      if constexpr (K == QKind::q8_0) {
-        const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-        const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs + 16));
-        wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
-        wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
-      } else {
-        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-        wl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
-        wh = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
-        if constexpr (K == QKind::q4_0) {
-          const __m512 eight = _mm512_set1_ps(8.0f);
-          wl = _mm512_mul_ps(d, _mm512_sub_ps(wl, eight));
-          wh = _mm512_mul_ps(d, _mm512_sub_ps(wh, eight));
-        } else {
-          const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.m)));
-          wl = _mm512_add_ps(_mm512_mul_ps(d, wl), m);
-          wh = _mm512_add_ps(_mm512_mul_ps(d, wh), m);
-        }
-      }
+      deq_block16<K>(blk, wl, wh);
       #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         acc[r][t] = _mm512_fmadd_ps(wl, xl[t], acc[r][t]);
@@ -186,55 +189,30 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
     for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
 }
 
-template <QKind K, int T>
+template <BlockKind K, int T>
 static void fused_rows_t(const WeightView& w, const float* const* x, int64_t r0, int64_t r1, float* y) {
-  const size_t rb = size_t(w.cols / 32) * (K == QKind::q4_0 ? sizeof(quant::block_q4_0)
-                                           : K == QKind::q4_1 ? sizeof(quant::block_q4_1)
-                                                              : sizeof(quant::block_q8_0));
-  const auto* base = static_cast<const uint8_t*>(w.data);
   const int64_t nb = w.cols / 32;
+  const size_t rb = size_t(nb) * sizeof(typename BlockOf<K>::type);
+  const auto* base = static_cast<const uint8_t*>(w.data);
   int64_t r = r0;
   for (; r + 4 <= r1; r += 4) fused_block<K, 4, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
   for (; r < r1; ++r) fused_block<K, 1, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
 }
 
-// Row dequantization with 16-wide vectors (the panel path of larger batches): the same
-// operations as fused_block, stored instead of multiplied.
-template <QKind K>
+// Row dequantization with 16-wide vectors (the panel path of larger batches).
+template <BlockKind K>
 static void deq_rows16(const void* row, float* y, int64_t cols) {
-  using B = std::conditional_t<K == QKind::q4_0, quant::block_q4_0,
-                               std::conditional_t<K == QKind::q4_1, quant::block_q4_1, quant::block_q8_0>>;
-  const B* blk = static_cast<const B*>(row);
-  const __m128i m4 = _mm_set1_epi8(0x0F);
+  const auto* blk = static_cast<const typename BlockOf<K>::type*>(row);
   for (int64_t b = 0; b < cols / 32; ++b, y += 32) {
-    const __m512 d = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk[b].d)));
     __m512 wl, wh;
-    if constexpr (K == QKind::q8_0) {
-      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[b].qs));
-      const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[b].qs + 16));
-      wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
-      wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
-    } else {
-      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[b].qs));
-      wl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
-      wh = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
-      if constexpr (K == QKind::q4_0) {
-        const __m512 eight = _mm512_set1_ps(8.0f);
-        wl = _mm512_mul_ps(d, _mm512_sub_ps(wl, eight));
-        wh = _mm512_mul_ps(d, _mm512_sub_ps(wh, eight));
-      } else {
-        const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk[b].m)));
-        wl = _mm512_add_ps(_mm512_mul_ps(d, wl), m);
-        wh = _mm512_add_ps(_mm512_mul_ps(d, wh), m);
-      }
-    }
+    deq_block16<K>(blk[b], wl, wh);
     _mm512_storeu_ps(y, wl);
     _mm512_storeu_ps(y + 16, wh);
   }
 }
 
 // RowsFn for quantized weights with f32 activations (act = f32 rows); tokens in tiles of 4.
-template <QKind K>
+template <BlockKind K>
 static void fused_rows(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
                        float* y) {
   const auto* a = static_cast<const uint8_t*>(act);
