@@ -125,7 +125,6 @@ static void f32_rows_panel(const WeightView& w, const void* act, size_t stride, 
 // The same bits as dequantizing the row with quant::dequantize_row (d*q, or d*q + m for
 // q4_1, rounded separately) and running the f32 routine: block b's elements 0..15 feed
 // lanes 0..15 first, then its elements 16..31. Block kinds and types: simd_kernels.h.
-constexpr int kPrefetchBytes = 512;
 
 // One block -> its elements 0..15 (wl) and 16..31 (wh) as floats.
 template <BlockKind K>
@@ -172,8 +171,9 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
     #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const B& blk = reinterpret_cast<const B*>(w0 + size_t(r) * row_bytes)[b];
-      // Weights stream from memory once per token: ask for the row's next cache lines early.
-      _mm_prefetch(reinterpret_cast<const char*>(&blk) + kPrefetchBytes, _MM_HINT_T0);
+      // Weights stream from memory once per token: ask early for the same block R rows on
+      // (the next group of rows; rows are contiguous, so this walks the stream ahead).
+      _mm_prefetch(reinterpret_cast<const char*>(&blk) + R * row_bytes, _MM_HINT_T0);
       __m512 wl, wh;
       deq_block16<K>(blk, wl, wh);
       #pragma GCC unroll 8
