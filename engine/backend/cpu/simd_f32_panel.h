@@ -136,19 +136,20 @@ static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl,
     wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
     wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
   } else {
-    const __m128i m4 = _mm_set1_epi8(0x0F);
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-    wl = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
-    wh = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
+    // The 16 values a nibble can stand for, d*(v-8) (q4_0) or d*v + m (q4_1) with the
+    // roundings of quant::dequantize_row, then looked up: vpermps reads only bits 3:0 of
+    // each index, so the bytes need no masking (the high nibbles are shifted down first).
+    const __m512 v = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 table;
     if constexpr (K == BlockKind::q4_0) {
-      const __m512 eight = _mm512_set1_ps(8.0f);
-      wl = _mm512_mul_ps(d, _mm512_sub_ps(wl, eight));
-      wh = _mm512_mul_ps(d, _mm512_sub_ps(wh, eight));
+      table = _mm512_mul_ps(d, _mm512_sub_ps(v, _mm512_set1_ps(8.0f)));
     } else {
       const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.m)));
-      wl = _mm512_add_ps(_mm512_mul_ps(d, wl), m);
-      wh = _mm512_add_ps(_mm512_mul_ps(d, wh), m);
+      table = _mm512_add_ps(_mm512_mul_ps(d, v), m);
     }
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    wl = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(q), table);
+    wh = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(_mm_srli_epi16(q, 4)), table);
   }
 }
 
