@@ -153,10 +153,16 @@ static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl,
   }
 }
 
+// Bytes of the weight stream requested ahead of the rows being read (about the
+// bandwidth x latency of one core).
+constexpr size_t kPrefetchAhead = 8192;
+
 template <BlockKind K, int R, int T>
 static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, const float* const* x, float* y,
                                int64_t ys) {
   using B = typename BlockOf<K>::type;
+  const size_t group = R * row_bytes;
+  const size_t ahead = group * ((kPrefetchAhead + group - 1) / group);  // >= kPrefetchAhead bytes
   __m512 acc[R][T];
   #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -172,9 +178,9 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
     #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const B& blk = reinterpret_cast<const B*>(w0 + size_t(r) * row_bytes)[b];
-      // Weights stream from memory once per token: ask early for the same block R rows on
-      // (the next group of rows; rows are contiguous, so this walks the stream ahead).
-      _mm_prefetch(reinterpret_cast<const char*>(&blk) + R * row_bytes, _MM_HINT_T0);
+      // Weights stream from memory once per token: ask early for the same block a few
+      // row groups on (rows are contiguous, so this walks the stream ahead).
+      _mm_prefetch(reinterpret_cast<const char*>(&blk) + ahead, _MM_HINT_T0);
       __m512 wl, wh;
       deq_block16<K>(blk, wl, wh);
       #pragma GCC unroll 8

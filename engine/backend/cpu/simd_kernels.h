@@ -48,7 +48,7 @@ static inline __m256i unpack_nibbles(const uint8_t* qs) {
 }
 
 enum class BlockKind { q4_0, q4_1, q8_0 };
-constexpr int kRowPrefetchBytes = 768;
+constexpr int kRowPrefetchBytes = 4096;
 
 template <BlockKind K>
 struct BlockOf;
