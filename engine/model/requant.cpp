@@ -9,8 +9,9 @@ quant::Type parse_requant_type(const std::string& name, const std::string& flag)
   const auto t = quant::parse_type(name);
   using quant::Type;
   if (!t || !(*t == Type::f32 || *t == Type::f16 || *t == Type::bf16 || *t == Type::q8_0 || *t == Type::q4_0 ||
-              *t == Type::q4_1))
-    fail(ErrorKind::invalid_input, "{}: '{}' is not a re-quantization target; expected f32|f16|bf16|q8_0|q4_0|q4_1",
+              *t == Type::q4_1 || *t == Type::q5_0 || *t == Type::q5_1))
+    fail(ErrorKind::invalid_input,
+         "{}: '{}' is not a re-quantization target; expected f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1",
          flag, name);
   return *t;
 }

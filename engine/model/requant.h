@@ -12,7 +12,7 @@
 
 namespace ys::engine {
 
-// Targets accepted by LoadOptions.quant / `quantize --type`: f32|f16|bf16|q8_0|q4_0|q4_1.
+// Targets accepted by LoadOptions.quant / `quantize --type`: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1.
 // Throws ys::Error(invalid_input) naming `flag` for anything else.
 quant::Type parse_requant_type(const std::string& name, const std::string& flag);
 

@@ -4,6 +4,9 @@
 // A row of n elements of a block type is n / block_size consecutive blocks. Values:
 //   q4_0: y = d * (q - 8),          q in 0..15 (low nibbles = elements 0..15, high = 16..31)
 //   q4_1: y = d * q + m,            q in 0..15 (same nibble order)
+//   q5_0: y = d * (q - 16),         q in 0..31: the q4 nibble plus bit j of qh (little-endian
+//         32 bits) as bit 4 of element j
+//   q5_1: y = d * q + m,            q in 0..31 (as q5_0)
 //   q8_0: y = d * q,                q in -128..127
 //   q8_1: as q8_0; s = d * sum(q)   (activation format of ggml; not a file type here)
 //   q4_k: 256 = 8 sub-blocks of 32; 6-bit scale sc and min mn per sub-block packed in
@@ -35,6 +38,26 @@ struct block_q4_1 {
   uint8_t qs[16];
 };
 static_assert(sizeof(block_q4_1) == 20, "q4_1 block must be 20 bytes");
+
+struct block_q5_0 {
+  uint16_t d;        // f16 scale
+  uint8_t qh[4];     // bit 4 of element j is bit j of this little-endian word
+  uint8_t qs[16];    // low 4 bits, nibble order as q4_0
+};
+static_assert(sizeof(block_q5_0) == 22, "q5_0 block must be 22 bytes");
+
+struct block_q5_1 {
+  uint16_t d;        // f16 scale
+  uint16_t m;        // f16 min
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+static_assert(sizeof(block_q5_1) == 24, "q5_1 block must be 24 bytes");
+
+// The 32 high bits of a q5 block (qh may be unaligned).
+inline uint32_t q5_high_bits(const uint8_t* qh) {
+  return uint32_t(qh[0]) | uint32_t(qh[1]) << 8 | uint32_t(qh[2]) << 16 | uint32_t(qh[3]) << 24;
+}
 
 struct block_q8_0 {
   uint16_t d;

@@ -44,6 +44,73 @@ void deq_q4_1(const block_q4_1* b, float* y, int64_t nb) {
   }
 }
 
+// q5 element j's five bits: nibble j of qs (q4 order) and bit j of qh.
+inline int q5_value(const uint8_t* qs, uint32_t qh, int j) {
+  const int nib = j < 16 ? qs[j] & 0xF : qs[j - 16] >> 4;
+  return nib | static_cast<int>((qh >> j) & 1u) << 4;
+}
+
+void deq_q5_0(const block_q5_0* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    const float d = f16_to_f32(b[i].d);
+    const uint32_t qh = q5_high_bits(b[i].qh);
+    for (int j = 0; j < 32; ++j) y[i * 32 + j] = d * static_cast<float>(q5_value(b[i].qs, qh, j) - 16);
+  }
+}
+
+void deq_q5_1(const block_q5_1* b, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    const float d = f16_to_f32(b[i].d);
+    const float m = f16_to_f32(b[i].m);
+    const uint32_t qh = q5_high_bits(b[i].qh);
+    for (int j = 0; j < 32; ++j) y[i * 32 + j] = d * static_cast<float>(q5_value(b[i].qs, qh, j)) + m;
+  }
+}
+
+// Packs 32 five-bit values into a q5 block's qs and qh.
+template <typename B>
+void pack_q5(const int* q, B& b) {
+  uint32_t qh = 0;
+  for (int j = 0; j < 16; ++j) b.qs[j] = static_cast<uint8_t>((q[j] & 0xF) | (q[j + 16] & 0xF) << 4);
+  for (int j = 0; j < 32; ++j) qh |= static_cast<uint32_t>((q[j] >> 4) & 1) << j;
+  for (int k = 0; k < 4; ++k) b.qh[k] = static_cast<uint8_t>(qh >> (8 * k));
+}
+
+void q_q5_0(const float* x, block_q5_0* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float amax = 0.0f, vmax = 0.0f;  // the value of largest magnitude, with its sign
+    for (int j = 0; j < 32; ++j) {
+      if (std::fabs(x[j]) > amax) {
+        amax = std::fabs(x[j]);
+        vmax = x[j];
+      }
+    }
+    const float d = vmax / -16.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    b[i].d = f32_to_f16(d);
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = floor_clamp(x[j] * id + 16.5f, 0, 31);
+    pack_q5(q, b[i]);
+  }
+}
+
+void q_q5_1(const float* x, block_q5_1* b, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
+    float lo = x[0], hi = x[0];
+    for (int j = 1; j < 32; ++j) {
+      lo = std::min(lo, x[j]);
+      hi = std::max(hi, x[j]);
+    }
+    const float d = (hi - lo) / 31.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    b[i].d = f32_to_f16(d);
+    b[i].m = f32_to_f16(lo);
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = floor_clamp((x[j] - lo) * id + 0.5f, 0, 31);
+    pack_q5(q, b[i]);
+  }
+}
+
 void deq_q8_0(const block_q8_0* b, float* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(b[i].d);
@@ -107,7 +174,7 @@ void q_q8_0(const float* x, block_q8_0* b, int64_t nb) {
 bool can_dequantize(Type t) {
   switch (t) {
     case Type::f32: case Type::f16: case Type::bf16: case Type::q8_0: case Type::q4_0:
-    case Type::q4_1: case Type::q4_k: case Type::q5_k: case Type::q6_k:
+    case Type::q4_1: case Type::q5_0: case Type::q5_1: case Type::q4_k: case Type::q5_k: case Type::q6_k:
       return true;
     default:
       return false;
@@ -132,6 +199,8 @@ void dequantize_row(Type t, const void* src, float* dst, int64_t n) {
     }
     case Type::q4_0: deq_q4_0(static_cast<const block_q4_0*>(src), dst, n / 32); return;
     case Type::q4_1: deq_q4_1(static_cast<const block_q4_1*>(src), dst, n / 32); return;
+    case Type::q5_0: deq_q5_0(static_cast<const block_q5_0*>(src), dst, n / 32); return;
+    case Type::q5_1: deq_q5_1(static_cast<const block_q5_1*>(src), dst, n / 32); return;
     case Type::q8_0: deq_q8_0(static_cast<const block_q8_0*>(src), dst, n / 32); return;
     case Type::q4_k: dequantize_q4_k(static_cast<const block_q4_k*>(src), dst, n / 256); return;
     case Type::q5_k: dequantize_q5_k(static_cast<const block_q5_k*>(src), dst, n / 256); return;
@@ -156,6 +225,8 @@ void quantize_row(Type t, const float* src, void* dst, int64_t n) {
     }
     case Type::q4_0: q_q4_0(src, static_cast<block_q4_0*>(dst), n / 32); return;
     case Type::q4_1: q_q4_1(src, static_cast<block_q4_1*>(dst), n / 32); return;
+    case Type::q5_0: q_q5_0(src, static_cast<block_q5_0*>(dst), n / 32); return;
+    case Type::q5_1: q_q5_1(src, static_cast<block_q5_1*>(dst), n / 32); return;
     case Type::q8_0: q_q8_0(src, static_cast<block_q8_0*>(dst), n / 32); return;
     case Type::q4_k: quantize_q4_k(src, static_cast<block_q4_k*>(dst), n / 256); return;
     case Type::q5_k: quantize_q5_k(src, static_cast<block_q5_k*>(dst), n / 256); return;

@@ -17,6 +17,8 @@ uint32_t file_type(ys::quant::Type t) {
     case Type::q4_0: return 2;
     case Type::q4_1: return 3;
     case Type::q8_0: return 7;
+    case Type::q5_0: return 8;
+    case Type::q5_1: return 9;
     case Type::bf16: return 32;
     default: return 0;
   }
@@ -31,7 +33,7 @@ ys::cli::Registrar reg("quantize", "Write a copy of a GGUF model with its weight
                          auto f = std::make_shared<Flags>();
                          app.add_option("input", f->in, "Input .gguf")->required();
                          app.add_option("output", f->out, "Output .gguf")->required();
-                         app.add_option("--type", f->type, "f32|f16|bf16|q8_0|q4_0|q4_1")->required();
+                         app.add_option("--type", f->type, "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1")->required();
                          return [f]() {
                            const ys::quant::Type to = ys::engine::parse_requant_type(f->type, "--type");
                            const ys::gguf::File in = ys::gguf::File::open(f->in);

@@ -25,7 +25,7 @@ ys::cli::Registrar reg(
       app.add_option("--kv-heads", f->s.n_kv_head, "Key/value heads");
       app.add_option("--ffn", f->s.n_ff, "Feed-forward size (per expert)");
       app.add_option("--vocab", f->s.n_vocab, "Vocabulary size (>= 259)");
-      app.add_option("--type", f->type, "f32|f16|bf16|q8_0|q4_0|q4_1|q4_k|q5_k|q6_k");
+      app.add_option("--type", f->type, "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k");
       app.add_option("--experts", f->s.n_expert, "Experts (moe)");
       app.add_option("--experts-used", f->s.n_expert_used, "Experts used per token (moe)");
       app.add_option("--ctx", f->s.n_ctx, "Context length");

@@ -30,8 +30,8 @@ const Shape kLlama1b[] = {{"llama-3.2-1b", 2048, 2048}, {"llama-3.2-1b", 512, 20
                           {"llama-3.2-1b", 8192, 2048}, {"llama-3.2-1b", 2048, 8192}};
 const Shape kLlama8b[] = {{"llama-3-8b", 4096, 4096}, {"llama-3-8b", 1024, 4096},
                           {"llama-3-8b", 14336, 4096}, {"llama-3-8b", 4096, 14336}};
-const Type kTypes[] = {Type::f32, Type::f16, Type::bf16, Type::q8_0, Type::q4_0,
-                       Type::q4_1, Type::q4_k, Type::q5_k, Type::q6_k};
+const Type kTypes[] = {Type::f32,  Type::f16,  Type::bf16, Type::q8_0, Type::q4_0, Type::q4_1,
+                       Type::q5_0, Type::q5_1, Type::q4_k, Type::q5_k, Type::q6_k};
 
 // Fast deterministic values in [-1, 1).
 void fill_uniform(float* v, size_t n, uint64_t seed) {

@@ -34,6 +34,7 @@ TEST_CASE("logits of every weight type match the fp64 reference on the dequantiz
   const std::vector<Case> cases = {
       {quant::Type::f32, 1e-4},  {quant::Type::f16, 1e-4},  {quant::Type::bf16, 1e-4},
       {quant::Type::q8_0, 0.1}, {quant::Type::q4_0, 0.1}, {quant::Type::q4_1, 0.1},
+      {quant::Type::q5_0, 0.1}, {quant::Type::q5_1, 0.1},
       {quant::Type::q4_k, 0.1}, {quant::Type::q5_k, 0.1}, {quant::Type::q6_k, 0.1},
   };
   for (const auto& c : cases) {

@@ -80,6 +80,43 @@ TEST_CASE("q4_0 q4_1 q8_0 hand-made blocks") {
   for (int j = 0; j < 32; ++j) CHECK(y[j] == 2.0f * static_cast<float>(j * 8 - 128));
 }
 
+TEST_CASE("q5_0 and q5_1 hand-made blocks") {
+  // Element j: low nibble qs[j] (j < 16) or high nibble qs[j-16], bit 4 = bit j of qh
+  // (little-endian). Values chosen so that every element has a different five-bit code.
+  int code[32];
+  for (int j = 0; j < 32; ++j) code[j] = (j * 7 + 3) % 32;
+  uint8_t qs[16] = {}, qh[4] = {};
+  for (int j = 0; j < 32; ++j) {
+    const int nib = code[j] & 0xF;
+    if (j < 16) qs[j] = static_cast<uint8_t>(qs[j] | nib);
+    else qs[j - 16] = static_cast<uint8_t>(qs[j - 16] | nib << 4);
+    if (code[j] & 0x10) qh[j / 8] = static_cast<uint8_t>(qh[j / 8] | 1 << (j % 8));
+  }
+  block_q5_0 a{};
+  a.d = f32_to_f16(0.5f);
+  std::memcpy(a.qs, qs, 16);
+  std::memcpy(a.qh, qh, 4);
+  float y[32];
+  dequantize_row(Type::q5_0, &a, y, 32);
+  for (int j = 0; j < 32; ++j) CHECK(y[j] == 0.5f * static_cast<float>(code[j] - 16));
+  block_q5_1 b{};
+  b.d = f32_to_f16(0.25f);
+  b.m = f32_to_f16(-3.0f);
+  std::memcpy(b.qs, qs, 16);
+  std::memcpy(b.qh, qh, 4);
+  dequantize_row(Type::q5_1, &b, y, 32);
+  for (int j = 0; j < 32; ++j) CHECK(y[j] == 0.25f * static_cast<float>(code[j]) - 3.0f);
+  // Quantizing the dequantized values gives them back (they are on the grid).
+  for (Type t : {Type::q5_0, Type::q5_1}) {
+    float x[32], back[32];
+    dequantize_row(t, t == Type::q5_0 ? static_cast<const void*>(&a) : static_cast<const void*>(&b), x, 32);
+    uint8_t q[24];
+    quantize_row(t, x, q, 32);
+    dequantize_row(t, q, back, 32);
+    for (int j = 0; j < 32; ++j) CHECK(back[j] == x[j]);
+  }
+}
+
 TEST_CASE("q4_k and q5_k hand-made super-blocks") {
   block_q4_k b{};
   b.d = f32_to_f16(0.5f);

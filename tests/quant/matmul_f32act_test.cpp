@@ -19,7 +19,7 @@ using quant::Type;
 
 namespace {
 
-const Type kQuantTypes[] = {Type::q8_0, Type::q4_0, Type::q4_1, Type::q4_k, Type::q5_k, Type::q6_k};
+const Type kQuantTypes[] = {Type::q8_0, Type::q4_0, Type::q4_1, Type::q5_0, Type::q5_1, Type::q4_k, Type::q5_k, Type::q6_k};
 
 std::vector<float> randn(size_t n, uint32_t seed, float scale) {
   std::mt19937 rng(seed);

@@ -21,8 +21,8 @@ using quant::Type;
 
 namespace {
 
-const Type kTypes[] = {Type::f32, Type::f16, Type::bf16, Type::q8_0, Type::q4_0,
-                       Type::q4_1, Type::q4_k, Type::q5_k, Type::q6_k};
+const Type kTypes[] = {Type::f32,  Type::f16,  Type::bf16, Type::q8_0, Type::q4_0, Type::q4_1,
+                       Type::q5_0, Type::q5_1, Type::q4_k, Type::q5_k, Type::q6_k};
 
 struct Mat {
   Type type;
@@ -195,7 +195,8 @@ TEST_CASE("matmul rejects unsupported types and bad shapes") {
   std::vector<float> x(512), y(64);
   CHECK_THROWS_AS(matmul({Type::q2_k, w.data(), 1, 256}, x.data(), 1, y.data(), pool), ys::Error);
   CHECK_THROWS_AS(matmul({Type::q4_0, w.data(), 1, 48}, x.data(), 1, y.data(), pool), ys::Error);
-  CHECK_FALSE(matmul_supports(Type::q5_0));
+  CHECK_FALSE(matmul_supports(Type::q2_k));
+  CHECK(matmul_supports(Type::q5_0));
   CHECK(matmul_supports(Type::q4_1));
   CHECK_FALSE(isa_name().empty());
 }

@@ -100,7 +100,7 @@ TEST_CASE("K-quant types: error within a step of the sub-block fit") {
 
 TEST_CASE("quantizing zeros and constants is exact") {
   std::vector<float> z(256, 0.0f), c(256, 0.75f);
-  for (Type t : {Type::q4_0, Type::q4_1, Type::q8_0, Type::q4_k, Type::q5_k, Type::q6_k}) {
+  for (Type t : {Type::q4_0, Type::q4_1, Type::q5_0, Type::q5_1, Type::q8_0, Type::q4_k, Type::q5_k, Type::q6_k}) {
     INFO(name(t));
     const auto y = round_trip(t, z);
     for (float v : y) CHECK(v == 0.0f);
@@ -114,7 +114,7 @@ TEST_CASE("quantizing non-finite values stays defined and in range") {
   x[3] = std::numeric_limits<float>::quiet_NaN();
   x[40] = std::numeric_limits<float>::infinity();
   x[41] = -1e38f;
-  for (Type t : {Type::q4_0, Type::q4_1, Type::q8_0, Type::q4_k, Type::q5_k, Type::q6_k}) {
+  for (Type t : {Type::q4_0, Type::q4_1, Type::q5_0, Type::q5_1, Type::q8_0, Type::q4_k, Type::q5_k, Type::q6_k}) {
     INFO(name(t));
     std::vector<uint8_t> q(row_bytes(t, x.size()));
     quantize_row(t, x.data(), q.data(), 256);  // must not trap (UBSan build checks casts)

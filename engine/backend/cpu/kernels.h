@@ -4,11 +4,11 @@
 // (all products below are fused multiply-adds, fma(a, b, c) = a*b + c rounded once):
 //  * f32 / f16 / bf16 weights, f32 activations: 16 lane accumulators, element k goes to
 //    lane k % 16: acc[k%16] = fma(w_k, x_k, acc[k%16]); then reduce16 (below).
-//  * q4_0 / q4_1 / q8_0 weights, ActQ8x8 activations: per block b the exact integer
-//    isum_b = sum_j wq_j * xq_j (wq = q - 8 for q4_0, q for q4_1 / q8_0); 8 lane
-//    accumulators, block b to lane b % 8:
-//      q4_0, q8_0: acc = fma(dw*dx, float(isum_b), acc)
-//      q4_1:       acc = fma(dw*dx, float(isum_b), fma(mw*dx, float(xsum_b), acc))
+//  * q4_0 / q4_1 / q5_0 / q5_1 / q8_0 weights, ActQ8x8 activations: per block b the exact
+//    integer isum_b = sum_j wq_j * xq_j (wq = q - 8 for q4_0, q - 16 for q5_0, q for q4_1 /
+//    q5_1 / q8_0); 8 lane accumulators, block b to lane b % 8:
+//      q4_0, q5_0, q8_0: acc = fma(dw*dx, float(isum_b), acc)
+//      q4_1, q5_1:       acc = fma(dw*dx, float(isum_b), fma(mw*dx, float(xsum_b), acc))
 //    then reduce8.
 //  * q4_k / q5_k weights, q8_k activations: per super-block the integers
 //    isum = sum_j sc_j * dot_j and msum = sum_j mn_j * (bsum_2j + bsum_2j+1);
@@ -40,9 +40,10 @@ using DeqFn = void (*)(const void* row, float* out, int64_t cols);
 
 struct KernelSet {
   RowsFn f32 = nullptr, f16 = nullptr, bf16 = nullptr;
-  RowsFn q4_0 = nullptr, q4_1 = nullptr, q8_0 = nullptr;
+  RowsFn q4_0 = nullptr, q4_1 = nullptr, q8_0 = nullptr, q5_0 = nullptr, q5_1 = nullptr;
   RowsFn q4_k = nullptr, q5_k = nullptr, q6_k = nullptr;
   DeqFn deq_q4_0 = nullptr, deq_q4_1 = nullptr, deq_q8_0 = nullptr;  // null: quant::dequantize_row
+  DeqFn deq_q5_0 = nullptr, deq_q5_1 = nullptr;
   DeqFn deq_q4_k = nullptr, deq_q5_k = nullptr, deq_q6_k = nullptr;
   // f32 rows (row-major, `cols` each) x tokens (token t at x + t*x_stride): y[t*ys + r],
   // r in [0, n_rows). The canonical f32 routine; null where the variant has none.
@@ -52,6 +53,7 @@ struct KernelSet {
   // Quantized weights x f32 activations (act = f32 rows), dequantized in registers: the
   // bits of deq + f32 routine; for few tokens. Null where the variant has none.
   RowsFn f32act_q4_0 = nullptr, f32act_q4_1 = nullptr, f32act_q8_0 = nullptr;
+  RowsFn f32act_q5_0 = nullptr, f32act_q5_1 = nullptr;
 };
 
 const KernelSet& kernels_scalar();

@@ -25,6 +25,10 @@ const KernelSet& kernels_avx512() {
     s.deq_q4_0 = simd::deq_rows16<simd::BlockKind::q4_0>;
     s.deq_q4_1 = simd::deq_rows16<simd::BlockKind::q4_1>;
     s.deq_q8_0 = simd::deq_rows16<simd::BlockKind::q8_0>;
+    s.f32act_q5_0 = simd::fused_rows<simd::BlockKind::q5_0>;
+    s.f32act_q5_1 = simd::fused_rows<simd::BlockKind::q5_1>;
+    s.deq_q5_0 = simd::deq_rows16<simd::BlockKind::q5_0>;
+    s.deq_q5_1 = simd::deq_rows16<simd::BlockKind::q5_1>;
     return s;
   }();
   return k;

@@ -82,6 +82,24 @@ void rows_q4_1(const WeightView& w, const void* a, size_t s, int64_t n, int64_t 
     return sum;
   });
 }
+// q5 blocks: integer sum over the five-bit values (q - 16 for q5_0, q for q5_1).
+template <typename B, int kOffset>
+int32_t q5_isum(const B& b, const int8_t* xq) {
+  const uint32_t qh = q5_high_bits(b.qh);
+  int32_t sum = 0;
+  for (int j = 0; j < 16; ++j) {
+    const int lo = (b.qs[j] & 0xF) | static_cast<int>((qh >> j) & 1u) << 4;
+    const int hi = (b.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
+    sum += (lo - kOffset) * xq[j] + (hi - kOffset) * xq[j + 16];
+  }
+  return sum;
+}
+void rows_q5_0(const WeightView& w, const void* a, size_t s, int64_t n, int64_t r0, int64_t r1, float* y) {
+  block_rows<block_q5_0, false>(w, a, s, n, r0, r1, y, q5_isum<block_q5_0, 16>);
+}
+void rows_q5_1(const WeightView& w, const void* a, size_t s, int64_t n, int64_t r0, int64_t r1, float* y) {
+  block_rows<block_q5_1, true>(w, a, s, n, r0, r1, y, q5_isum<block_q5_1, 0>);
+}
 void rows_q8_0(const WeightView& w, const void* a, size_t s, int64_t n, int64_t r0, int64_t r1, float* y) {
   block_rows<block_q8_0, false>(w, a, s, n, r0, r1, y, [](const block_q8_0& b, const int8_t* xq) {
     int32_t sum = 0;
@@ -174,6 +192,8 @@ const KernelSet& kernels_scalar() {
     s.q4_0 = rows_q4_0;
     s.q4_1 = rows_q4_1;
     s.q8_0 = rows_q8_0;
+    s.q5_0 = rows_q5_0;
+    s.q5_1 = rows_q5_1;
     s.q4_k = rows_q4_k;
     s.q5_k = rows_q5_k;
     s.q6_k = rows_q6_k;

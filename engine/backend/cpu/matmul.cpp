@@ -34,6 +34,8 @@ RowsFn pick(const KernelSet& k, Type t) {
     case Type::q4_0: return k.q4_0;
     case Type::q4_1: return k.q4_1;
     case Type::q8_0: return k.q8_0;
+    case Type::q5_0: return k.q5_0;
+    case Type::q5_1: return k.q5_1;
     case Type::q4_k: return k.q4_k;
     case Type::q5_k: return k.q5_k;
     case Type::q6_k: return k.q6_k;
@@ -59,7 +61,7 @@ RowsFn find_kernel(Isa isa, Type t) {
 enum class ActKind { f32, q8, q8k };
 
 ActKind act_kind(Type t) {
-  if (t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0) return ActKind::q8;
+  if (t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0 || t == Type::q5_0 || t == Type::q5_1) return ActKind::q8;
   if (t == Type::q4_k || t == Type::q5_k || t == Type::q6_k) return ActKind::q8k;
   return ActKind::f32;
 }
@@ -116,6 +118,8 @@ DeqFn pick_deq(const KernelSet& k, Type t) {
     case Type::q4_0: return k.deq_q4_0;
     case Type::q4_1: return k.deq_q4_1;
     case Type::q8_0: return k.deq_q8_0;
+    case Type::q5_0: return k.deq_q5_0;
+    case Type::q5_1: return k.deq_q5_1;
     case Type::q4_k: return k.deq_q4_k;
     case Type::q5_k: return k.deq_q5_k;
     case Type::q6_k: return k.deq_q6_k;
@@ -128,6 +132,8 @@ RowsFn pick_f32act(const KernelSet& k, Type t) {
     case Type::q4_0: return k.f32act_q4_0;
     case Type::q4_1: return k.f32act_q4_1;
     case Type::q8_0: return k.f32act_q8_0;
+    case Type::q5_0: return k.f32act_q5_0;
+    case Type::q5_1: return k.f32act_q5_1;
     default: return nullptr;
   }
 }

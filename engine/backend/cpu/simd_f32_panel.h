@@ -135,6 +135,24 @@ static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl,
     const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs + 16));
     wl = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
     wh = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
+  } else if constexpr (kFiveBit<K>) {
+    // 32 possible values in two tables (bit 4 clear / set), chosen per element by qh.
+    const __m512 v = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512 v16 = _mm512_add_ps(v, _mm512_set1_ps(16.0f));
+    __m512 t0, t1;
+    if constexpr (K == BlockKind::q5_0) {
+      t0 = _mm512_mul_ps(d, _mm512_sub_ps(v, _mm512_set1_ps(16.0f)));
+      t1 = _mm512_mul_ps(d, v);
+    } else {
+      const __m512 m = _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<int16_t>(blk.m)));
+      t0 = _mm512_add_ps(_mm512_mul_ps(d, v), m);
+      t1 = _mm512_add_ps(_mm512_mul_ps(d, v16), m);
+    }
+    const uint32_t qh = quant::q5_high_bits(blk.qh);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+    const __m512i il = _mm512_cvtepu8_epi32(q), ih = _mm512_cvtepu8_epi32(_mm_srli_epi16(q, 4));
+    wl = _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(il, t0), static_cast<__mmask16>(qh), il, t1);
+    wh = _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(ih, t0), static_cast<__mmask16>(qh >> 16), ih, t1);
   } else {
     // The 16 values a nibble can stand for, d*(v-8) (q4_0) or d*v + m (q4_1) with the
     // roundings of quant::dequantize_row, then looked up: vpermps reads only bits 3:0 of

@@ -47,7 +47,18 @@ static inline __m256i unpack_nibbles(const uint8_t* qs) {
   return _mm256_set_m128i(hi, lo);
 }
 
-enum class BlockKind { q4_0, q4_1, q8_0 };
+// Bit j of a q5 block's qh -> 0x10 in byte j (byte order of unpack_nibbles: elements 0..31).
+static inline __m256i q5_high_bytes(const uint8_t* qh) {
+  const __m256i bits = _mm256_set1_epi32(static_cast<int32_t>(quant::q5_high_bits(qh)));
+  const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i mask = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
+  const __m256i sel = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(bits, pick), mask), mask);
+  return _mm256_and_si256(sel, _mm256_set1_epi8(0x10));
+}
+
+enum class BlockKind { q4_0, q4_1, q8_0, q5_0, q5_1 };
+
 constexpr int kRowPrefetchBytes = 4096;
 
 template <BlockKind K>
@@ -58,6 +69,14 @@ template <>
 struct BlockOf<BlockKind::q4_1> { using type = block_q4_1; };
 template <>
 struct BlockOf<BlockKind::q8_0> { using type = block_q8_0; };
+template <>
+struct BlockOf<BlockKind::q5_0> { using type = quant::block_q5_0; };
+template <>
+struct BlockOf<BlockKind::q5_1> { using type = quant::block_q5_1; };
+template <BlockKind K>
+constexpr bool kHasMin = K == BlockKind::q4_1 || K == BlockKind::q5_1;
+template <BlockKind K>
+constexpr bool kFiveBit = K == BlockKind::q5_0 || K == BlockKind::q5_1;
 
 // One group of (up to) 8 weight blocks of a row against T tokens; acc[t] updated.
 // Blocks b >= n are zero weights against the zero padding of the activations.
@@ -67,7 +86,8 @@ static inline __m128i gather_d(const typename BlockOf<K>::type* wb) {
                         static_cast<int16_t>(wb[3].d), static_cast<int16_t>(wb[4].d), static_cast<int16_t>(wb[5].d),
                         static_cast<int16_t>(wb[6].d), static_cast<int16_t>(wb[7].d));
 }
-static inline __m128i gather_m(const block_q4_1* wb) {
+template <class B>
+static inline __m128i gather_m(const B* wb) {
   return _mm_setr_epi16(static_cast<int16_t>(wb[0].m), static_cast<int16_t>(wb[1].m), static_cast<int16_t>(wb[2].m),
                         static_cast<int16_t>(wb[3].m), static_cast<int16_t>(wb[4].m), static_cast<int16_t>(wb[5].m),
                         static_cast<int16_t>(wb[6].m), static_cast<int16_t>(wb[7].m));
@@ -85,9 +105,10 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
     for (int b = 0; b < 8; ++b) {
       if constexpr (K == BlockKind::q8_0) wq[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb[b].qs));
       else wq[b] = unpack_nibbles(wb[b].qs);
+      if constexpr (kFiveBit<K>) wq[b] = _mm256_or_si256(wq[b], q5_high_bytes(wb[b].qh));
     }
     vdw = _mm256_cvtph_ps(gather_d<K>(wb));
-    if constexpr (K == BlockKind::q4_1) vmw = _mm256_cvtph_ps(gather_m(wb));
+    if constexpr (kHasMin<K>) vmw = _mm256_cvtph_ps(gather_m(wb));
   } else {
     alignas(16) uint16_t dh[8] = {}, mh[8] = {};
     #pragma GCC unroll 16
@@ -101,11 +122,12 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
         wq[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb[b].qs));
       } else {
         wq[b] = unpack_nibbles(wb[b].qs);
-        if constexpr (K == BlockKind::q4_1) mh[b] = wb[b].m;
+        if constexpr (kFiveBit<K>) wq[b] = _mm256_or_si256(wq[b], q5_high_bytes(wb[b].qh));
+        if constexpr (kHasMin<K>) mh[b] = wb[b].m;
       }
     }
     vdw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(dh)));
-    if constexpr (K == BlockKind::q4_1) vmw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(mh)));
+    if constexpr (kHasMin<K>) vmw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(mh)));
   }
   __m256i wabs[8];
   if constexpr (K == BlockKind::q8_0)
@@ -130,9 +152,10 @@ static inline void group8(const typename BlockOf<K>::type* wb, int n, const ActQ
     __m256i isum = sum8x8(v);
     const __m256i vsx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.sum));
     if constexpr (K == BlockKind::q4_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(vsx, 3));
+    if constexpr (K == BlockKind::q5_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(vsx, 4));
     const __m256 vdx = _mm256_loadu_ps(g.d);
     __m256 a = acc[t];
-    if constexpr (K == BlockKind::q4_1) a = _mm256_fmadd_ps(_mm256_mul_ps(vmw, vdx), _mm256_cvtepi32_ps(vsx), a);
+    if constexpr (kHasMin<K>) a = _mm256_fmadd_ps(_mm256_mul_ps(vmw, vdx), _mm256_cvtepi32_ps(vsx), a);
     acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(vdw, vdx), _mm256_cvtepi32_ps(isum), a);
   }
 }
@@ -302,6 +325,8 @@ static KernelSet make_kernels() {
   s.q4_0 = block_rows<P, BlockKind::q4_0>;
   s.q4_1 = block_rows<P, BlockKind::q4_1>;
   s.q8_0 = block_rows<P, BlockKind::q8_0>;
+  s.q5_0 = block_rows<P, BlockKind::q5_0>;
+  s.q5_1 = block_rows<P, BlockKind::q5_1>;
   s.deq_q4_0 = deq_rows<BlockKind::q4_0>;
   s.deq_q4_1 = deq_rows<BlockKind::q4_1>;
   s.deq_q8_0 = deq_rows<BlockKind::q8_0>;
