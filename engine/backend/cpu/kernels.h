@@ -54,6 +54,7 @@ struct KernelSet {
   // bits of deq + f32 routine; for few tokens. Null where the variant has none.
   RowsFn f32act_q4_0 = nullptr, f32act_q4_1 = nullptr, f32act_q8_0 = nullptr;
   RowsFn f32act_q5_0 = nullptr, f32act_q5_1 = nullptr;
+  RowsFn f32act_q4_k = nullptr, f32act_q5_k = nullptr, f32act_q6_k = nullptr;
 };
 
 const KernelSet& kernels_scalar();

@@ -1,6 +1,7 @@
 // AVX-512 (F, BW, VL, VNNI) variant (this file alone is compiled with those flags; chosen
 // at run time by matmul.cpp). Integer dots with VNNI vpdpbusd on 256-bit vectors.
 #include "engine/backend/cpu/simd_f32_panel.h"
+#include "engine/backend/cpu/simd_kfused.h"
 #include "engine/backend/cpu/simd_kernels.h"
 #include "engine/backend/cpu/simd_kquants.h"
 
@@ -29,6 +30,9 @@ const KernelSet& kernels_avx512() {
     s.f32act_q5_1 = simd::fused_rows<simd::BlockKind::q5_1>;
     s.deq_q5_0 = simd::deq_rows16<simd::BlockKind::q5_0>;
     s.deq_q5_1 = simd::deq_rows16<simd::BlockKind::q5_1>;
+    s.f32act_q4_k = simd::kfused_rows<simd::KKind::q4_k>;
+    s.f32act_q5_k = simd::kfused_rows<simd::KKind::q5_k>;
+    s.f32act_q6_k = simd::kfused_rows<simd::KKind::q6_k>;
     return s;
   }();
   return k;

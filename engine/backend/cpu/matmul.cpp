@@ -134,6 +134,9 @@ RowsFn pick_f32act(const KernelSet& k, Type t) {
     case Type::q8_0: return k.f32act_q8_0;
     case Type::q5_0: return k.f32act_q5_0;
     case Type::q5_1: return k.f32act_q5_1;
+    case Type::q4_k: return k.f32act_q4_k;
+    case Type::q5_k: return k.f32act_q5_k;
+    case Type::q6_k: return k.f32act_q6_k;
     default: return nullptr;
   }
 }
