@@ -109,6 +109,22 @@ void bind_layer(Binder& b, const HParams& h, int il, LayerWeights& L) {
   L.down_exps = b.mats(p + "ffn_down_exps.weight", ff, e, ne);
 }
 
+// llama.cpp's names of its mixed K-quant file types (general.file_type), whose most common
+// tensor type does not name them (SmolLM2's Q4_K_M is mostly q5_0).
+std::string mixed_file_type(uint64_t ftype) {
+  switch (ftype) {
+    case 10: return "q2_k";
+    case 11: return "q3_k_s";
+    case 12: return "q3_k_m";
+    case 13: return "q3_k_l";
+    case 14: return "q4_k_s";
+    case 15: return "q4_k_m";
+    case 16: return "q5_k_s";
+    case 17: return "q5_k_m";
+    default: return "";
+  }
+}
+
 }  // namespace
 
 void set_activation_precision(Weights& w, cpu::ActPrecision a) {
@@ -139,6 +155,9 @@ std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::opti
   w->layers.resize(size_t(h.n_layer));
   for (int il = 0; il < h.n_layer; ++il) bind_layer(b, h, il, w->layers[size_t(il)]);
   w->weight_type = b.main_type();
+  if (!requant) {
+    if (std::string mix = mixed_file_type(f.get_uint("general.file_type", 0)); !mix.empty()) w->weight_type = mix;
+  }
   return w;
 }
 

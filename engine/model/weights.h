@@ -33,7 +33,7 @@ struct Weights {
   cpu::WeightView output{};              // [n_vocab rows, n_embd]; tok_embd when tied
   const float* rope_freqs = nullptr;     // [n_rot/2] llama3 frequency factors, or null
   std::vector<LayerWeights> layers;
-  std::string weight_type;               // the type holding most matrix elements
+  std::string weight_type;  // the type holding most matrix elements, or the llama.cpp mix name (q4_k_m)
   std::vector<std::vector<uint8_t>> owned;  // storage of converted tensors
 };
 
