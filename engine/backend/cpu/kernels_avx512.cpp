@@ -33,6 +33,9 @@ const KernelSet& kernels_avx512() {
     s.f32act_q4_k = simd::kfused_rows<simd::KKind::q4_k>;
     s.f32act_q5_k = simd::kfused_rows<simd::KKind::q5_k>;
     s.f32act_q6_k = simd::kfused_rows<simd::KKind::q6_k>;
+    s.deq_q4_k = simd::kdeq_rows16<simd::KKind::q4_k>;
+    s.deq_q5_k = simd::kdeq_rows16<simd::KKind::q5_k>;
+    s.deq_q6_k = simd::kdeq_rows16<simd::KKind::q6_k>;
     return s;
   }();
   return k;

@@ -74,6 +74,24 @@ static inline void kdeq32_q45(const typename KBlockOf<K>::type& b, int j, float 
   }
 }
 
+// Row dequantization with the same helpers (the panel path of larger batches).
+template <KKind K>
+static void kdeq_rows16(const void* row, float* y, int64_t cols) {
+  const auto* blk = static_cast<const typename KBlockOf<K>::type*>(row);
+  for (int64_t s = 0; s < cols / 256; ++s) {
+    const float d = _cvtsh_ss(blk[s].d);
+    float dmin = 0.0f;
+    if constexpr (K != KKind::q6_k) dmin = _cvtsh_ss(blk[s].dmin);
+    for (int j = 0; j < 8; ++j, y += 32) {
+      __m512 wl, wh;
+      if constexpr (K == KKind::q6_k) kdeq32_q6(blk[s], j, d, wl, wh);
+      else kdeq32_q45<K>(blk[s], j, d, dmin, wl, wh);
+      _mm512_storeu_ps(y, wl);
+      _mm512_storeu_ps(y + 16, wh);
+    }
+  }
+}
+
 // R rows x T tokens, all super-blocks of the rows.
 template <KKind K, int R, int T>
 static inline void kfused_block(const uint8_t* w0, size_t row_bytes, int64_t nsb, const float* const* x, float* y,
