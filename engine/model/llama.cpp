@@ -104,9 +104,9 @@ void LlamaForward::forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* 
 
 void LlamaForward::attention_block(const LayerWeights& L, int il, const Seq* seqs, int64_t n_seq, int64_t n_tok) {
   const int64_t qd = int64_t(h_.n_head) * h_.head_dim, kvd = int64_t(h_.n_kv_head) * h_.head_dim;
-  cpu::matmul(L.wq, b_.xn.data(), n_tok, b_.q.data(), pool_);   // q: [n_tok, n_head*hd]
-  cpu::matmul(L.wk, b_.xn.data(), n_tok, b_.k.data(), pool_);   // k: [n_tok, n_kv*hd]
-  cpu::matmul(L.wv, b_.xn.data(), n_tok, b_.v.data(), pool_);   // v: [n_tok, n_kv*hd]
+  // q: [n_tok, n_head*hd], k and v: [n_tok, n_kv*hd]
+  const cpu::MatmulOut qkv[] = {{&L.wq, b_.q.data()}, {&L.wk, b_.k.data()}, {&L.wv, b_.v.data()}};
+  cpu::matmul_shared(qkv, 3, b_.xn.data(), n_tok, pool_);
   if (L.bq) {
     cpu::add_bias(b_.q.data(), L.bq, n_tok, qd);
     cpu::add_bias(b_.k.data(), L.bk, n_tok, kvd);
@@ -133,8 +133,8 @@ void LlamaForward::attention_block(const LayerWeights& L, int il, const Seq* seq
 
 void LlamaForward::dense_ffn(const LayerWeights& L, int64_t n_tok) {
   const int64_t ff = h_.n_ff;
-  cpu::matmul(L.w_gate, b_.xn.data(), n_tok, b_.gate.data(), pool_);  // [n_tok, n_ff]
-  cpu::matmul(L.w_up, b_.xn.data(), n_tok, b_.up.data(), pool_);      // [n_tok, n_ff]
+  const cpu::MatmulOut gate_up[] = {{&L.w_gate, b_.gate.data()}, {&L.w_up, b_.up.data()}};  // [n_tok, n_ff] each
+  cpu::matmul_shared(gate_up, 2, b_.xn.data(), n_tok, pool_);
   over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
     cpu::silu_mul(b_.gate.data() + b * ff, b_.up.data() + b * ff, b_.gate.data() + b * ff, (end - b) * ff);
   });

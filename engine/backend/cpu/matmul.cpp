@@ -306,4 +306,78 @@ void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, Thread
   matmul_isa(selected_isa(), w, x, n_tok, y, pool);
 }
 
+namespace {
+
+// The per-row kernel and prepared activations of a small batch against weights of type
+// t (the paths matmul_isa takes for n_tok <= kFusedMaxTokens and no VNNI tiles); null fn
+// when that batch goes another way.
+struct SmallBatch {
+  RowsFn fn = nullptr;
+  const void* act = nullptr;
+  size_t stride = 0;
+};
+
+SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_tok, std::vector<uint8_t>& buf) {
+  SmallBatch b;
+  const ActKind kind = act_kind(w.type);
+  b.act = x;
+  b.stride = static_cast<size_t>(w.cols) * sizeof(float);
+  if (n_tok > kFusedMaxTokens) return b;
+  if (kind == ActKind::f32) {
+    b.fn = find_kernel(isa, w.type);
+  } else if (w.act == ActPrecision::f32) {
+    b.fn = pick_f32act(kernels_of(isa), w.type);
+  } else {
+    b.fn = find_kernel(isa, w.type);
+    b.stride = kind == ActKind::q8 ? static_cast<size_t>(act_q8_groups(w.cols)) * sizeof(ActQ8x8)
+                                   : static_cast<size_t>(w.cols / 256) * sizeof(quant::block_q8_k);
+    buf.resize(b.stride * static_cast<size_t>(n_tok));
+    for (int64_t t = 0; t < n_tok; ++t) {
+      uint8_t* dst = buf.data() + static_cast<size_t>(t) * b.stride;
+      if (kind == ActKind::q8) quantize_act_q8(x + t * w.cols, reinterpret_cast<ActQ8x8*>(dst), w.cols);
+      else quantize_act_q8k(x + t * w.cols, reinterpret_cast<quant::block_q8_k*>(dst), w.cols);
+    }
+    b.act = buf.data();
+  }
+  return b;
+}
+
+}  // namespace
+
+void matmul_shared(const MatmulOut* outs, int n_outs, const float* x, int64_t n_tok, ThreadPool& pool) {
+  const Isa isa = selected_isa();
+  bool same = n_outs > 0;
+  for (int i = 1; i < n_outs && same; ++i) {
+    const WeightView &a = *outs[0].w, &b = *outs[i].w;
+    same = a.type == b.type && a.cols == b.cols && a.act == b.act;
+  }
+  thread_local std::vector<uint8_t> buf;
+  const SmallBatch sb = same && n_tok > 0 ? small_batch(isa, *outs[0].w, x, n_tok, buf) : SmallBatch{};
+  bool valid = sb.fn != nullptr && outs[0].w->cols > 0 && outs[0].w->cols % quant::traits(outs[0].w->type).block_size == 0;
+  for (int i = 0; i < n_outs && valid; ++i) valid = outs[i].w->rows >= 0;
+  if (!valid) {  // matmul_isa computes (or rejects with its errors) the general case
+    for (int i = 0; i < n_outs; ++i) matmul_isa(isa, *outs[i].w, x, n_tok, outs[i].y, pool);
+    return;
+  }
+  // Chunks of every matrix's rows (none spans two matrices), claimed dynamically.
+  struct Chunk {
+    int out;
+    int64_t r0, r1;
+  };
+  int64_t total = 0;
+  for (int i = 0; i < n_outs; ++i) total += outs[i].w->rows;
+  const int64_t grain = row_grain(total, pool.size());
+  std::vector<Chunk> chunks;
+  for (int i = 0; i < n_outs; ++i)
+    for (int64_t r = 0; r < outs[i].w->rows; r += grain) chunks.push_back({i, r, std::min(outs[i].w->rows, r + grain)});
+  auto run = [&](int64_t c0, int64_t c1, int) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const Chunk& ch = chunks[size_t(c)];
+      sb.fn(*outs[ch.out].w, sb.act, sb.stride, n_tok, ch.r0, ch.r1, outs[ch.out].y);
+    }
+  };
+  if (total * outs[0].w->cols * n_tok < kMinParallelWork) run(0, int64_t(chunks.size()), 0);
+  else pool.parallel_for_dynamic(int64_t(chunks.size()), 1, run);
+}
+
 }  // namespace ys::cpu

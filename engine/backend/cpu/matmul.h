@@ -54,6 +54,17 @@ const char* act_precision_name(ActPrecision a);
 // is not a multiple of the type's block size.
 void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
 
+// Several products of one input (Q/K/V, gate/up): the same results as one matmul call
+// each, bit for bit. When all weights share type, cols and activation precision and the
+// batch is small (decode), the activations are prepared once and the rows of all the
+// matrices are split among the threads in one parallel pass (one wake-up instead of one
+// per matrix); otherwise the calls simply run one after the other.
+struct MatmulOut {
+  const WeightView* w;
+  float* y;  // n_tok * w->rows floats
+};
+void matmul_shared(const MatmulOut* outs, int n_outs, const float* x, int64_t n_tok, ThreadPool& pool);
+
 // The selected variant: "avx512-vnni", "avx2" or "scalar". Env YS_ISA=scalar|avx2|avx512
 // forces a lower variant (never a higher one than the CPU supports); read once.
 std::string isa_name();
