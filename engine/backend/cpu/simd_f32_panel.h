@@ -37,6 +37,20 @@ static inline float hsum16(__m512 a) {
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
+// reduce16 of four accumulators at once -> {reduce16(a), reduce16(b), reduce16(c),
+// reduce16(d)}: the same additions as hsum16 (lanes i + i+8, then i + i+4, then
+// (0+2, 1+3), then their sum), done on four accumulators per instruction.
+static inline __m128 hsum16x4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  // [a0..7 + a8..15, b...] and [c..., d...]
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+  // quarters: s_a (a'_i + a'_{i+4}), s_b, s_c, s_d
+  const __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+  const __m512 t = _mm512_add_ps(s, _mm512_permute_ps(s, 0x4E));  // lanes 0,1: s0+s2, s1+s3
+  const __m512 u = _mm512_add_ps(t, _mm512_permute_ps(t, 0xB1));  // lane 0: (s0+s2)+(s1+s3)
+  return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, u));
+}
+
 // R rows (w, row stride = cols) x T tokens (x[t], each cols floats) -> y[t*ys + r].
 template <int R, int T>
 static inline void panel_block(const float* w, int64_t cols, const float* const* x, float* y, int64_t ys) {
@@ -70,9 +84,14 @@ static inline void panel_block(const float* w, int64_t cols, const float* const*
     }
   }
   #pragma GCC unroll 8
-  for (int t = 0; t < T; ++t)
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+  for (int t = 0; t < T; ++t) {
+    if constexpr (R == 4) {
+      _mm_storeu_ps(y + t * ys, hsum16x4(acc[0][t], acc[1][t], acc[2][t], acc[3][t]));
+    } else {
+      #pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+    }
+  }
 }
 
 template <int T>
