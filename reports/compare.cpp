@@ -226,20 +226,14 @@ Comparison compare_runs(std::vector<RunData> runs, const std::string& by, bool a
     c.metrics.push_back(std::move(row));
   }
   c.perf = perf_rows(runs);
+  c.drift.emplace_back(std::nullopt);
+  for (size_t i = 1; i < runs.size(); ++i) c.drift.emplace_back(compute_drift(runs[0], runs[i]));
   c.runs = std::move(runs);
   return c;
 }
 
 std::vector<Flip> find_flips(const RunData& a, const RunData& b, std::string score_key) {
-  if (score_key.empty()) {
-    for (const auto& m : a.metrics)
-      if (m.headline && !a.samples.empty() && a.samples.front().scores.count(m.name)) {
-        score_key = m.name;
-        break;
-      }
-    if (score_key.empty() && !a.samples.empty() && !a.samples.front().scores.empty())
-      score_key = a.samples.front().scores.begin()->first;
-  }
+  if (score_key.empty()) score_key = headline_score_key(a);
   std::vector<Flip> out;
   for (const auto& [x, y] : shared(a, b)) {
     auto ix = x->scores.find(score_key), iy = y->scores.find(score_key);

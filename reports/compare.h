@@ -1,9 +1,10 @@
 // Side-by-side comparison of runs: every metric of every run, and for each run after the
 // first its difference from the first, with a 95% interval and a paired-test p-value
 // computed on the per-sample records both runs share (paired_tests.h). Also the per-doc
-// "flips" between two runs.
+// "flips" between two runs, and the numerical drift of each run from the first (drift.h).
 #pragma once
 
+#include "reports/drift.h"
 #include "reports/paired_tests.h"
 #include "reports/run_data.h"
 
@@ -57,6 +58,7 @@ struct Comparison {
   std::vector<std::string> labels;  // column label per run (--by attribute or short id)
   std::vector<MetricRow> metrics;   // headline first, then by name
   std::vector<PerfRow> perf;
+  std::vector<std::optional<Drift>> drift;  // one per run; [0] is always empty
   std::vector<std::string> notes;   // mismatches allowed with --allow-mismatch
   std::string by;                   // the --by attribute, or ""
 };

@@ -32,6 +32,76 @@ std::string output_text(const std::string& output_json) {
   return output_json;
 }
 
+std::string sci(double v) { return v == 0 ? "0" : fmt::format("{:.3g}", v); }
+
+std::string verdict_label(const Drift& d) {
+  const std::string v = d.verdict();
+  if (v == "identical") return "bitwise identical";
+  if (v == "numeric") return "numeric drift";
+  if (v == "changed") return "answers changed";
+  return "nothing shared";
+}
+
+// The cells of one drift row, in the order of kDriftColumns.
+std::vector<std::string> drift_cells(const Drift& d) {
+  return {verdict_label(d),
+          fmt::format("{}", d.shared),
+          fmt::format("{}", d.identical_outputs),
+          fmt::format("{}/{}", d.values.differ, d.values.compared),
+          sci(d.values.max_abs),
+          sci(d.values.mean_abs),
+          fmt::format("{}/{}", d.scores.differ, d.scores.compared),
+          sci(d.scores.max_abs),
+          fmt::format("{}/{}", d.strings.differ, d.strings.compared),
+          fmt::format("{}", d.outcome_changed)};
+}
+
+const std::vector<std::string> kDriftColumns = {
+    "verdict",        "shared docs",    "byte-identical outputs", "output numbers differ", "max abs Δ",
+    "mean abs Δ",     "scores differ",  "max abs Δ score",        "texts differ",          "outcomes changed"};
+
+constexpr const char* kDriftExplain =
+    "Over the documents both runs share (same doc id and prompt hash): outputs byte for byte; numbers inside "
+    "the output JSON (e.g. per-choice loglikelihoods), paired by JSON path, and per-sample scores by |Δ| "
+    "(mean over all pairs); string leaves (generated text) and outcomes (the headline score) by equality.";
+
+std::string drift_markdown(const Comparison& c) {
+  std::string out = std::string("\n#### Numerical drift vs the reference\n\n") + kDriftExplain + "\n\n| run |";
+  for (const auto& h : kDriftColumns) out += " " + h + " |";
+  out += "\n|---|";
+  for (size_t i = 0; i < kDriftColumns.size(); ++i) out += i == 0 ? "---|" : "---:|";
+  out += "\n";
+  std::string notes;
+  for (size_t i = 1; i < c.drift.size(); ++i) {
+    if (!c.drift[i]) continue;
+    out += "| " + md_cell(c.labels[i]) + " |";
+    for (const auto& cell : drift_cells(*c.drift[i])) out += " " + md_cell(cell) + " |";
+    out += "\n";
+    notes += "- " + md_cell(c.labels[i]) + ": " + md_cell(c.drift[i]->summary(), 600) + "\n";
+  }
+  return out + "\n" + notes;
+}
+
+std::string drift_html(const Comparison& c) {
+  std::string b = std::string("<h2>Numerical drift vs the reference</h2>\n<p class=\"meta\">") + html_escape(kDriftExplain) +
+                  "</p>\n<div class=\"tw\"><table id=\"drift\"><thead><tr><th>run</th>";
+  for (const auto& h : kDriftColumns) b += "<th>" + html_escape(h) + "</th>";
+  b += "</tr></thead><tbody>\n";
+  std::string notes;
+  for (size_t i = 1; i < c.drift.size(); ++i) {
+    if (!c.drift[i]) continue;
+    const std::string v = c.drift[i]->verdict();
+    const char* cls = v == "changed" ? "fail" : v == "identical" ? "pass" : "";
+    b += "<tr><td>" + html_escape(c.labels[i]) + "</td>";
+    const auto cells = drift_cells(*c.drift[i]);
+    for (size_t k = 0; k < cells.size(); ++k)
+      b += fmt::format("<td class=\"{}\">{}</td>", k == 0 ? cls : "n", html_escape(cells[k]));
+    b += "</tr>\n";
+    notes += "<li><b>" + html_escape(c.labels[i]) + "</b>: " + html_escape(c.drift[i]->summary()) + "</li>\n";
+  }
+  return b + "</tbody></table></div>\n<ul class=\"meta\">\n" + notes + "</ul>\n";
+}
+
 }  // namespace
 
 std::string metric_value_text(const MetricCell& cell, bool fraction) {
@@ -83,6 +153,7 @@ std::string compare_markdown(const Comparison& c, const std::vector<Flip>* flips
       out += " " + num(p.values[i]) + (p.spread[i] ? " ± " + num(p.spread[i]) : "") + " |";
     out += "\n";
   }
+  if (c.drift.size() > 1) out += drift_markdown(c);
   if (flips) {
     out += fmt::format("\n#### {} flipped documents\n\n| doc | hash | prompt | output A | output B | target | A→B |\n"
                        "|---|---|---|---|---|---|---|\n", flips->size());
@@ -151,6 +222,7 @@ std::string compare_html(const Comparison& c, const std::vector<Flip>* flips) {
   for (size_t i = 0; i < c.runs.size(); ++i)
     if (c.perf[0].values[i]) tps.push_back({c.labels[i], *c.perf[0].values[i], std::nullopt, ""});
   if (!tps.empty()) b += svg_bars(tps, "Throughput by run", "tokens/s (tokens ÷ wall time)");
+  if (c.drift.size() > 1) b += drift_html(c);
   if (flips) {
     b += fmt::format("<h2>Flipped documents ({})</h2>\n<div class=\"tw\"><table id=\"flips\"><thead><tr><th>doc</th>"
                      "<th>prompt hash</th><th>prompt</th><th>output A</th><th>output B</th><th>target</th><th>A→B</th>"
@@ -187,8 +259,10 @@ json compare_json(const Comparison& c, const std::vector<Flip>* flips) {
     for (size_t i = 0; i < p.values.size(); ++i) v.push_back(opt(p.values[i])), s.push_back(opt(p.spread[i]));
     perf.push_back({{"name", p.name}, {"unit", p.unit}, {"values", v}, {"spread", s}});
   }
+  json drift = json::array();
+  for (const auto& d : c.drift) drift.push_back(d ? drift_json(*d) : json(nullptr));
   json out = {{"schema", "yardstick-compare"}, {"schema_version", kReportSchemaVersion}, {"by", c.by}, {"runs", runs},
-              {"labels", c.labels}, {"notes", c.notes}, {"metrics", metrics}, {"perf", perf}};
+              {"labels", c.labels}, {"notes", c.notes}, {"metrics", metrics}, {"perf", perf}, {"drift", drift}};
   if (flips) {
     out["flips"] = json::array();
     for (const auto& f : *flips)

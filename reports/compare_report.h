@@ -1,6 +1,6 @@
-// Renderings of a Comparison (compare.h): Markdown (fits a PR comment), one self-contained
-// HTML page, and JSON (schema in json_report.h). `flips` (from `compare --flips A B`) may
-// be null.
+// Renderings of a Comparison (compare.h), with its drift section (drift.h): Markdown (fits
+// a PR comment), one self-contained HTML page, and JSON (schema in json_report.h). `flips`
+// (from `compare --flips A B`) may be null.
 #pragma once
 
 #include "reports/compare.h"

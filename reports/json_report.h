@@ -12,9 +12,17 @@
 //                 "values": [{"value", "stderr", "n"} | null, ...],     // one per run
 //                 "diffs": [null, DIFF | null, ...]}],                  // vs runs[0]
 //    "perf": [{"name", "unit", "values": [number|null...], "spread": [number|null...]}],
+//    "drift": [null, DRIFT | ...],           // one per run, vs runs[0] (reports/drift.h)
 //    "flips": [{"doc_id", "prompt_hash", "prompt", "output_a", "output_b", "target",
 //               "score_a", "score_b"}]   // only with --flips
 //   }
+//   DRIFT = {"verdict": "identical"|"numeric"|"changed"|"none", "summary", "shared",
+//            "only_reference", "only_run", "prompt_changed", "identical_outputs",
+//            "missing_output", "opaque": COUNT, "values": NUM, "strings": COUNT,
+//            "flags": COUNT, "structure_changed", "scores": NUM, "outcome_key",
+//            "outcome_changed"}
+//   NUM = {"compared", "differ", "max_abs", "mean_abs", "max_doc", "max_path"}
+//   COUNT = {"compared", "differ"}
 //   DIFF = {"n", "delta", "ci_low", "ci_high", "p", "test", "b", "c"}
 //          (delta = candidate - reference; b/c: McNemar discordant counts)
 //

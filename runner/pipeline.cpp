@@ -167,6 +167,7 @@ engine::Model& Pipeline::model() {
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.prefix_cache = !settings_.no_prefix_cache;
     lo.bos = settings_.bos;
+    lo.deterministic = settings_.deterministic;
     model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
   }
@@ -181,6 +182,7 @@ engine::Model& Pipeline::baseline_model() {
     lo.threads = settings_.threads;
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.bos = settings_.bos;
+    lo.deterministic = settings_.deterministic;
     baseline_ = open_model(settings_.model, lo, settings_.device);
   }
   return *baseline_;

@@ -72,6 +72,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["device"] = str("device", s.device);
   m["kv_memory"] = str("kv_memory", s.kv_memory);
   m["no_prefix_cache"] = boolean("no_prefix_cache", s.no_prefix_cache);
+  m["deterministic"] = boolean("deterministic", s.deterministic);
   return m;
 }
 
@@ -93,7 +94,8 @@ nlohmann::json RunSettings::to_json() const {
           {"temperature", temperature},                       {"top_p", top_p},
           {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
           {"text_file", text_file}, {"device", device},
-          {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache}};
+          {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache},
+          {"deterministic", deterministic}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -103,9 +105,9 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--limit", s.limit, "Evaluate only the first N documents of each suite (0 = all)");
   app.add_option("--limit-per-subject", s.limit_per_subject, "MMLU: only the first N questions of each subject");
   app.add_option("--num-fewshot", s.num_fewshot, "Few-shot examples (default: the protocol's)");
-  app.add_option("--quant", s.quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1");
+  app.add_option("--quant", s.quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1");
   app.add_option("--activations", s.activations,
-                 "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
+                 "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp's 8-bit numerics)");
   app.add_option("--threads,-t", s.threads, "CPU threads (0 = all cores)");
   app.add_option("--batch-size", s.batch_size, "Documents per engine call (results do not depend on it)");
   app.add_option("--seed", s.seed, "Seed for sampling and for suites that draw at random");
@@ -126,6 +128,9 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--device", s.device, "cpu or cuda[:N] (when built with CUDA)");
   app.add_option("--kv-memory", s.kv_memory, "Budget for key/value caches, e.g. 4GiB (default 2GiB)");
   app.add_flag("--no-prefix-cache", s.no_prefix_cache, "Recompute every prompt from scratch (to measure the cache's gain)");
+  app.add_flag("--deterministic", s.deterministic,
+               "CUDA: batch-invariant kernels (a sequence's logits do not depend on the batch; slower). "
+               "Accepted on CPU, where it changes nothing: CPU results are always batch-invariant");
 }
 
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name) {

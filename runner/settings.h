@@ -40,6 +40,7 @@ struct RunSettings {
   std::string device = "cpu";
   std::string kv_memory = "2GiB";    // KV cache budget, e.g. 4GiB, 512MiB
   bool no_prefix_cache = false;
+  bool deterministic = false;        // CUDA: batch-invariant kernels (CPU: always so)
 
   nlohmann::json to_json() const;
 };

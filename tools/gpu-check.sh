@@ -4,7 +4,8 @@
 # Steps: nvidia-smi; device facts; the CUDA tests; measured ceilings (copy bandwidth, cuBLAS
 # GEMM); synthetic models made there with `yardstick synth` (SmolLM2-135M and Llama-3-8B
 # shapes; F16, Q8_0, Q4_0); CUDA-vs-CPU logprobs; pp512 / tg128 / one 32-token batch; a
-# final table with fractions of the measured ceilings. Without a GPU (or with --dry-run) it
+# final table with fractions of the measured ceilings; the cost of --deterministic (the same
+# benches with batch-invariant kernels) and the default mode's batch drift (issue 9). Without a GPU (or with --dry-run) it
 # prints which steps were skipped and exits 0. Logs and results go to $OUT (else /tmp).
 # Env: YS_GPU_CHECK_FULL=1 also times the Llama-3-8B shape at F16 (16 GB, slower to make).
 set -uo pipefail
@@ -79,6 +80,15 @@ benches=(smollm2-f16 smollm2-q8_0 smollm2-q4_0 llama3-8b-q4_0)
 for m in "${benches[@]}"; do
   step "bench-$m" 150 "$C" bench "$MODELS/$m.gguf" 512 128 32
 done
+# --deterministic: the same benches with batch-invariant kernels (issue 9), and the drift
+# of one sequence's logits with the tokens per forward call, default vs deterministic.
+det_benches=(smollm2-q4_0 llama3-8b-q4_0)
+for m in "${det_benches[@]}"; do
+  step "bench-det-$m" 150 "$C" bench "$MODELS/$m.gguf" 512 128 32 --deterministic
+done
+for m in smollm2-q4_0 llama3-8b-l4-f16; do
+  step "drift-$m" 120 "$C" drift "$MODELS/$m.gguf"
+done
 
 echo
 echo "==== gpu-check summary ($(($(date +%s) - t_start)) s) ===="
@@ -97,6 +107,24 @@ if [[ -z "$why" ]]; then
     fg=$(awk -v a="${tf:-0}" -v b="${gemm:-0}" 'BEGIN{ if (b > 0) printf "%.1f", 100*a/b; else print "?" }')
     fc=$(awk -v a="${bw:-0}" -v b="${copy:-0}" 'BEGIN{ if (b > 0) printf "%.1f", 100*a/b; else print "?" }')
     printf '%-18s %10s %9s %7s %10s %9s %7s %10s\n' "$m" "${pp:-?}" "${tf:-?}" "$fg" "${tg:-?}" "${bw:-?}" "$fc" "${b32:-?}"
+  done
+  echo
+  echo "--deterministic cost (tokens/s, deterministic / default):"
+  printf '%-18s %14s %14s %14s\n' model pp512 tg128 b32
+  for m in "${det_benches[@]}"; do
+    cell() {  # cell KEY: "det (ratio)"
+      local d=$(get "bench-det-$m" "$1") n=$(get "bench-$m" "$1")
+      awk -v d="${d:-0}" -v n="${n:-0}" 'BEGIN{ if (d > 0 && n > 0) printf "%.1f (%.2fx)", d, d/n; else print "?" }'
+    }
+    printf '%-18s %14s %14s %14s\n' "$m" "$(cell bench.pp512_tps)" "$(cell bench.tg128_tps)" "$(cell bench.b32_tps)"
+  done
+  echo
+  echo "batch drift of one 64-token sequence (max |dlogit| vs one token per call):"
+  printf '%-20s %12s %12s %12s %12s\n' model default_b7 default_b32 det_b7 det_b32
+  for m in smollm2-q4_0 llama3-8b-l4-f16; do
+    s="drift-$m"
+    printf '%-20s %12s %12s %12s %12s\n' "$m" "$(get "$s" drift.default_max_dlogit_b7)" "$(get "$s" drift.default_max_dlogit_b32)" \
+      "$(get "$s" drift.deterministic_max_dlogit_b7)" "$(get "$s" drift.deterministic_max_dlogit_b32)"
   done
   echo
   echo "CUDA vs CPU (teacher-forced logprobs on a fixed text):"

@@ -13,7 +13,7 @@
 namespace ys::engine {
 
 struct LoadOptions {
-  std::optional<std::string> quant;  // re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1
+  std::optional<std::string> quant;  // re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1
   // Activations against quantized weights (engine/backend/cpu/matmul.h): "f32" (exact: the
   // bits of weights dequantized to f32) or "int8" (8-bit blocks and integer dots, as llama.cpp).
   std::string activations = "f32";
@@ -24,6 +24,9 @@ struct LoadOptions {
   int64_t kv_memory_bytes = int64_t(2) << 30;  // budget for all key/value caches (--kv-memory)
   bool prefix_cache = true;          // loglikelihood: reuse cached prefixes (--no-prefix-cache: off)
   std::string bos = "auto";          // auto (tokenizer metadata add_bos) | on | off (PROTOCOLS.md §1.3.5)
+  // CUDA: batch-invariant kernels (a token's logits do not depend on how many tokens share
+  // the forward call), at a measured speed cost. The CPU engine is always batch-invariant.
+  bool deterministic = false;
 };
 
 struct SamplerParams {
@@ -73,7 +76,7 @@ struct ModelInfo {
   std::string architecture;  // general.architecture
   std::string path;
   std::string sha256;        // of the GGUF file
-  std::string weight_type;   // after any re-quantization, e.g. "q4_1" (most common type)
+  std::string weight_type;   // after any re-quantization, e.g. "q4_1" (most common type) or "q4_k_m" (the file's mix)
   int n_layers = 0, n_heads = 0, n_kv_heads = 0, n_embd = 0, n_ff = 0, n_vocab = 0;
   int n_ctx = 0;             // context window used
   int threads = 0;

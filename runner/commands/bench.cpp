@@ -35,6 +35,7 @@ struct EngineFlags {
   std::string model, quant, db, tag, activations = "f32";
   int threads = 0, n_prompt = 512, n_gen = 128, reps = 5;
   bool no_store = false;
+  bool deterministic = false;  // recorded; the CPU engine is batch-invariant either way
 };
 
 void store_kernels(const KernelFlags& f, const std::vector<ys::kernels::KernelResult>& results, double wall_s) {
@@ -120,7 +121,7 @@ void store_engine(const EngineFlags& f, const ys::perf::EngineBenchResult& r) {
   run.tag = f.tag;
   run.settings_json = nlohmann::json{{"threads", r.info.threads}, {"n_prompt", f.n_prompt}, {"n_gen", f.n_gen},
                                      {"repetitions", f.reps}, {"quant", f.quant}, {"isa", r.info.isa},
-                                     {"activations", r.info.activations},
+                                     {"activations", r.info.activations}, {"deterministic", f.deterministic},
                                      {"build", ys::build_type()}}.dump();
   const std::string id = st.create_run(run);
   for (const auto& s : r.stats) {
@@ -179,15 +180,18 @@ ys::cli::Registrar reg(
       ef->model = ys::cli::default_model_path();
       CLI::App* e = app.add_subcommand("engine", "Prefill (pp) and decode (tg) tokens/s, like llama-bench");
       e->add_option("--model", ef->model, "GGUF model");
-      e->add_option("--quant", ef->quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1");
+      e->add_option("--quant", ef->quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1");
       e->add_option("--threads", ef->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-      e->add_option("--activations", ef->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
+      e->add_option("--activations", ef->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp's 8-bit numerics)");
       e->add_option("-p,--n-prompt", ef->n_prompt, "Prompt tokens for pp (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("-n,--n-gen", ef->n_gen, "Generated tokens for tg (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("--repetitions", ef->reps, "Repetitions after one warm-up")->check(CLI::PositiveNumber);
       e->add_option("--db", ef->db, "Result database");
       e->add_option("--tag", ef->tag, "Tag stored with the run");
       e->add_flag("--no-store", ef->no_store, "Do not write the results to the database");
+      e->add_flag("--deterministic", ef->deterministic,
+                  "Recorded with the run; changes nothing here: the CPU engine is always batch-invariant "
+                  "(the CUDA cost is measured by tools/gpu-check.sh)");
       return [k, e, kf, ef]() -> int {
         if (k->parsed()) return run_kernels(*kf);
         if (e->parsed()) return run_engine(*ef);

@@ -1,6 +1,7 @@
 // `yardstick compare RUN_ID RUN_ID... | --where 'model=..., suite=...'`: every metric side
-// by side with differences vs the first run (95% CI, paired p), performance, and with
-// --flips A B the documents whose outcome changed.
+// by side with differences vs the first run (95% CI, paired p), performance, each run's
+// numerical drift from the first (reports/drift.h), and with --flips A B the documents
+// whose outcome changed.
 #include "common/error.h"
 #include "reports/compare_report.h"
 #include "reports/json_report.h"
@@ -52,7 +53,8 @@ int run_compare(const CompareArgs& a) {
   return ys::cli::kExitOk;
 }
 
-ys::cli::Registrar reg("compare", "Compare runs: metrics side by side, differences with 95% CI and paired p-values, speed",
+ys::cli::Registrar reg("compare", "Compare runs: metrics side by side, differences with 95% CI and paired p-values, speed, "
+                       "numerical drift of the outputs",
                        [](CLI::App& app) -> ys::cli::RunFn {
                          auto a = std::make_shared<CompareArgs>();
                          app.add_option("RUN_ID", a->ids, "Runs (ids or unique prefixes); the first is the reference");

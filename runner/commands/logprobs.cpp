@@ -34,7 +34,7 @@ ys::cli::Registrar reg("logprobs", "Print teacher-forced per-token logprobs of a
   app.add_option("--device", f->device, "cpu or cuda[:N]");
   app.add_option("--quant", f->quant, "Re-quantize at load: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1");
   app.add_option("--threads", f->threads, "CPU threads (0 = all)");
-  app.add_option("--activations", f->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp-style, faster)");
+  app.add_option("--activations", f->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp's 8-bit numerics)");
   return [f]() {
     ys::engine::LoadOptions opt;
     if (!f->quant.empty()) opt.quant = f->quant;

@@ -1,5 +1,5 @@
-// Weight kernels against CPU references: GEMV (every type), the cuBLAS GEMM path,
-// MoE-indexed GEMV, f16 dequantization and the embedding gather.
+// Weight kernels against CPU references: GEMV (every type), the cuBLAS GEMM path, the
+// deterministic matmul, MoE-indexed GEMV, f16 dequantization and the embedding gather.
 //
 // Tolerances (relative to S = sum_k |w_k x_k|, the scale of rounding error):
 //  * GEMV: f32 accumulation of dequantized weights in chains of cols/32 terms plus a
@@ -16,6 +16,8 @@
 #include "engine/quant/reference.h"
 #include "tests/cuda/helpers.h"
 #include "tests/cuda/skip.h"
+
+#include <cstring>
 
 using namespace ys;
 using quant::Type;
@@ -102,6 +104,37 @@ TEST_CASE("matmul through cuBLAS (n_tok > 8) stays within the f16 tolerance, eve
     std::vector<double> ref, s;
     reference(m, x, 1, std::vector<int32_t>(size_t(n_tok), 0), ref, s);
     CHECK(test::worst_ratio(y, ref, s, 2e-3, 1e-5) <= 1.0);
+  }
+}
+
+// --deterministic (issue 9): the GEMV tolerance for any n_tok, and each row the same bits
+// whether it is computed alone, in a group of 7 or among 20 rows (three launch groups).
+TEST_CASE("matmul_deterministic matches the reference and gives a row the same bits for any n_tok") {
+  YS_REQUIRE_CUDA_OR_SKIP();
+  const int64_t rows = 37, cols = 512, n_tok = 20;
+  for (Type t : kTypes) {
+    INFO("type " << quant::name(t));
+    const HostMat m = make_mat(t, rows, cols, 1, 61 + uint64_t(t));
+    cuda::Buffer wd;
+    const cuda::DevMat dm = on_device(m, wd);
+    const std::vector<float> x = test::randn(size_t(n_tok * cols), 8);
+    cuda::Buffer xd = cuda::upload(x);
+    auto run = [&](int64_t first, int64_t n) {
+      cuda::Buffer yd = test::poisoned(size_t(n * rows) * 4);
+      cuda::matmul_deterministic(dm, xd.as<float>() + first * cols, n, yd.as<float>());
+      return cuda::download<float>(yd.data(), size_t(n * rows));
+    };
+    const std::vector<float> all = run(0, n_tok), seven = run(5, 7);
+    std::vector<double> ref, s;
+    reference(m, x, 1, std::vector<int32_t>(size_t(n_tok), 0), ref, s);
+    CHECK(test::worst_ratio(all, ref, s, 1e-5, 1e-6) <= 1.0);
+    int differ = 0;
+    for (int64_t tok = 0; tok < n_tok; ++tok) {
+      const std::vector<float> alone = run(tok, 1);
+      differ += std::memcmp(alone.data(), &all[size_t(tok * rows)], size_t(rows) * 4) != 0;
+      if (tok >= 5 && tok < 12) differ += std::memcmp(alone.data(), &seven[size_t((tok - 5) * rows)], size_t(rows) * 4) != 0;
+    }
+    CHECK(differ == 0);
   }
 }
 

@@ -32,7 +32,7 @@ CudaModel::CudaModel(const std::filesystem::path& path, const engine::LoadOption
     fail(ErrorKind::invalid_input, "max_context: expected >= 0, got {}", options.max_context);
   dw_ = upload_weights(*w_, h_);
   const int n_ctx = options.max_context > 0 ? options.max_context : h_.n_ctx_train;
-  fwd_ = std::make_unique<CudaForward>(h_, *dw_, n_ctx, kChunk);
+  fwd_ = std::make_unique<CudaForward>(h_, *dw_, n_ctx, kChunk, options.deterministic);
   targets_.reserve(kChunk * sizeof(int32_t));
   logprob_.reserve(kChunk * sizeof(double));
   argmax_.reserve(kChunk * sizeof(int32_t));
@@ -51,8 +51,9 @@ CudaModel::CudaModel(const std::filesystem::path& path, const engine::LoadOption
   info_.n_ctx = n_ctx;
   info_.threads = 1;
   info_.activations = "f32";
-  info_.isa = fmt::format("cuda:{} {}", device_index,
-                          size_t(device_index) < devs.size() ? devs[size_t(device_index)].name : std::string("?"));
+  info_.isa = fmt::format("cuda:{} {}{}", device_index,
+                          size_t(device_index) < devs.size() ? devs[size_t(device_index)].name : std::string("?"),
+                          options.deterministic ? " deterministic" : "");
 }
 
 void CudaModel::eval(const std::vector<int32_t>& tokens, int64_t first_out, const std::vector<int32_t>& targets,

@@ -35,6 +35,7 @@ class CudaModel final : public engine::Model {
   const engine::HParams& hparams() const { return h_; }
   const tok::Tokenizer& tokenizer() const { return *tok_; }
   uint64_t weight_bytes() const { return dw_->bytes; }
+  bool deterministic() const { return fwd_->deterministic(); }  // LoadOptions::deterministic
 
   // Per output position: log p(target) (0 when no targets) and the argmax; `logits` is
   // the host copy of the row when want_logits, else null.
@@ -46,6 +47,9 @@ class CudaModel final : public engine::Model {
   // For timing tools: drop the cache / run one raw batch at the end of the cache.
   void reset() { cached_.clear(); fwd_->truncate(0); }
   void forward_raw(const std::vector<int32_t>& tokens, int64_t n_out);
+  // Logits [n, n_vocab] of toks fed `group` tokens per forward call from an empty cache
+  // (each call reuses the cached prefix, so it runs exactly one group): batch drift checks.
+  std::vector<float> logits_in_groups(const std::vector<int32_t>& toks, int64_t group);
 
  private:
   engine::LoglikelihoodResult score_one(const engine::LoglikelihoodRequest& r);

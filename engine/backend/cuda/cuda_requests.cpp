@@ -6,6 +6,7 @@
 #include "engine/runtime/sampler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace ys::cuda {
@@ -85,6 +86,19 @@ std::vector<engine::GenerateResult> CudaModel::generate(const std::vector<engine
   std::vector<engine::GenerateResult> out;
   out.reserve(reqs.size());
   for (const auto& r : reqs) out.push_back(generate_one(r, sink, user));
+  return out;
+}
+
+std::vector<float> CudaModel::logits_in_groups(const std::vector<int32_t>& toks, int64_t group) {
+  const int64_t nv = h_.n_vocab, n = int64_t(toks.size());
+  std::vector<float> out(size_t(n * nv), std::nanf(""));
+  reset();
+  for (int64_t p0 = 0; p0 < n; p0 += group) {
+    const std::vector<int32_t> prefix(toks.begin(), toks.begin() + std::min(n, p0 + group));
+    eval(prefix, p0, {}, true, [&](int64_t pos, double, int32_t, const float* l) {
+      std::copy_n(l, nv, out.begin() + pos * nv);
+    });
+  }
   return out;
 }
 

@@ -13,8 +13,9 @@ void grow(Buffer& b, int64_t n) {
 }
 }  // namespace
 
-CudaForward::CudaForward(const engine::HParams& h, const DevWeights& w, int64_t n_ctx, int64_t max_batch)
-    : h_(h), w_(w), n_ctx_(n_ctx), max_batch_(max_batch) {
+CudaForward::CudaForward(const engine::HParams& h, const DevWeights& w, int64_t n_ctx, int64_t max_batch,
+                         bool deterministic)
+    : h_(h), w_(w), n_ctx_(n_ctx), max_batch_(max_batch), deterministic_(deterministic) {
   const engine::HParams& p = h;
   rope_.n_rot = p.n_rot;
   rope_.neox = p.neox_rope;
@@ -52,7 +53,7 @@ CudaForward::CudaForward(const engine::HParams& h, const DevWeights& w, int64_t 
     grow<float>(wsel_, B * slots);
   }
   grow<float>(logits_, B * int64_t(h.n_vocab));
-  if (B > gemv_max_tokens()) {
+  if (B > gemv_max_tokens() && !deterministic) {  // the f16 GEMM path
     grow<uint16_t>(scratch_w_, w.max_mat_elems);
     grow<uint16_t>(scratch_x_, B * w.max_cols);
   }
@@ -78,6 +79,7 @@ void CudaForward::reserve_kv(int64_t n) {
 }
 
 void CudaForward::matmul(const DevMat& w, const float* x, int64_t n_tok, float* y) {
+  if (deterministic_) return matmul_deterministic(w, x, n_tok, y);
   cuda::matmul(w, x, n_tok, y, scratch_w_.as<uint16_t>(), scratch_x_.as<uint16_t>());
 }
 
@@ -155,8 +157,9 @@ void CudaForward::attention_block(const DevLayer& L, int il, int64_t n_tok) {
   float* vc = v_cache_[size_t(il)].as<float>();
   kv_store(k_.as<float>(), kc, pos0, kvd, n_tok);
   kv_store(v_.as<float>(), vc, pos0, kvd, n_tok);
+  // Split-K (scratch) only outside deterministic mode: it is taken for n_tok <= 8 alone.
   attention(q_.as<float>(), kc, vc, n_tok, pos0, h_.n_head, h_.n_kv_head, h_.head_dim, att_.as<float>(),
-            attn_part_.as<float>());
+            deterministic_ ? nullptr : attn_part_.as<float>());
   matmul(L.wo, att_.as<float>(), n_tok, tmp_.as<float>());
 }
 

@@ -8,6 +8,15 @@
 // accumulation. Everything runs on one stream; forward() does not synchronize inside the
 // step. The decode step (one token, one output row) is captured once as a CUDA graph and
 // replayed (positions and token ids live in device memory); YS_CUDA_GRAPHS=0 turns it off.
+//
+// Deterministic mode (LoadOptions::deterministic): a token's logits do not depend on n_tok.
+// Every matmul is matmul_deterministic (one GEMV kernel for all n_tok, fixed per-row order)
+// and attention always runs version 1 (one warp per query and head, online softmax over
+// the cache rows in order; no split-K for small n_tok). The other kernels are per row
+// already: embed (block per token), rmsnorm (block per row, fixed 256-thread tree), RoPE,
+// bias/add/SwiGLU/kv_store (elementwise), MoE top-k (thread per token), combine
+// (elementwise, rank order), expert GEMV v1 (warp per row and token), row_stats (block per
+// row). See NOTES.md.
 #pragma once
 
 #include "engine/backend/cuda/device.h"
@@ -47,11 +56,13 @@ std::unique_ptr<DevWeights> upload_weights(const engine::Weights& w, const engin
 
 class CudaForward {
  public:
-  CudaForward(const engine::HParams& h, const DevWeights& w, int64_t n_ctx, int64_t max_batch);
+  CudaForward(const engine::HParams& h, const DevWeights& w, int64_t n_ctx, int64_t max_batch,
+              bool deterministic = false);
 
   int64_t n_ctx() const { return n_ctx_; }
   int64_t max_batch() const { return max_batch_; }
   int64_t n_pos() const { return n_pos_; }
+  bool deterministic() const { return deterministic_; }
   // Keeps cached positions [0, n) (n <= n_pos()).
   void truncate(int64_t n);
 
@@ -73,6 +84,7 @@ class CudaForward {
   const DevWeights& w_;
   RopeDev rope_;
   int64_t n_ctx_, max_batch_, n_pos_ = 0, kv_cap_ = 0;
+  bool deterministic_;
   std::vector<Buffer> k_cache_, v_cache_;  // per layer [kv_cap, n_kv_head*head_dim] f32
   Graph graph_;                 // the decode step (n_tok = 1, one output row)
   int64_t graph_kv_cap_ = -1;   // kv_cap_ when graph_ was captured

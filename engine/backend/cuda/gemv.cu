@@ -82,6 +82,55 @@ __global__ void gemv_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64
   }
 }
 
+// Deterministic version (--deterministic): ONE compiled kernel for every token count, the
+// multiply-adds written as round-to-nearest intrinsics (__fmaf_rn / __fadd_rn, which nvcc
+// neither contracts nor reorders) in a fixed order. Per token b: lane L walks units L, L+32,
+// ...; per unit four partial sums (one per float4 component, over i = 0..7) combined as
+// (p0 + p1) + (p2 + p3) and added to the lane's sum; then the fixed xor butterfly. Nothing
+// of token b's arithmetic depends on n_b or on the other tokens' activations. Block y is a
+// group of kDetTokens tokens, so one launch covers any n_tok.
+constexpr int kDetTokens = 8;
+
+template <quant::Type T>
+__global__ void gemv_det_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64_t cols, const float* x,
+                           int64_t n_tok, float* y) {
+  const int lane = threadIdx.x & 31;
+  const int64_t r = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
+  if (r >= rows) return;
+  const int64_t t0 = int64_t(blockIdx.y) * kDetTokens;
+  const int n_b = int(min(int64_t(kDetTokens), n_tok - t0));
+  const uint8_t* row = w + uint64_t(r) * row_bytes;
+  float acc[kDetTokens];
+#pragma unroll
+  for (int b = 0; b < kDetTokens; ++b) acc[b] = 0.0f;
+  const int64_t n_units = cols / 32;
+  for (int64_t u = lane; u < n_units; u += 32) {
+    float v[32];
+    Unit<T>::deq(row, u, v);
+#pragma unroll
+    for (int b = 0; b < kDetTokens; ++b) {
+      if (b >= n_b) break;
+      const float4* xr = reinterpret_cast<const float4*>(x + (t0 + b) * cols) + u * 8;
+      float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float4 xv = xr[i];
+        p0 = __fmaf_rn(v[4 * i], xv.x, p0);
+        p1 = __fmaf_rn(v[4 * i + 1], xv.y, p1);
+        p2 = __fmaf_rn(v[4 * i + 2], xv.z, p2);
+        p3 = __fmaf_rn(v[4 * i + 3], xv.w, p3);
+      }
+      acc[b] = __fadd_rn(acc[b], __fadd_rn(__fadd_rn(p0, p1), __fadd_rn(p2, p3)));
+    }
+  }
+#pragma unroll
+  for (int b = 0; b < kDetTokens; ++b) {
+    if (b >= n_b) break;
+    const float s = warp_sum(acc[b]);
+    if (lane == 0) y[(t0 + b) * rows + r] = s;
+  }
+}
+
 template <quant::Type T>
 __global__ void dequant_f16_k(const uint8_t* w, uint64_t row_bytes, int64_t rows, int64_t cols, __half* out) {
   const int64_t units_per_row = cols / 32;
@@ -138,7 +187,7 @@ bool host_dequant_unit(quant::Type t, const void* row, int64_t u, float out[32])
   return dispatch_type(t, [&] <quant::Type T> () { Unit<T>::deq(static_cast<const uint8_t*>(row), u, out); });
 }
 
-int64_t gemv_max_tokens() { return 8; }
+int64_t gemv_max_tokens() { return kDetTokens; }
 
 void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int32_t* ids, float* y) {
   if (n_b <= 0 || w.rows <= 0) return;
@@ -166,6 +215,20 @@ void gemv(const DevMat& w, const float* x, int64_t x_div, int64_t n_b, const int
   }
   if (!ok) unsupported(w.type);
   check_launch("gemv");
+}
+
+void matmul_deterministic(const DevMat& w, const float* x, int64_t n_tok, float* y) {
+  if (n_tok <= 0 || w.rows <= 0) return;
+  const int64_t groups = (n_tok + kDetTokens - 1) / kDetTokens;
+  if (groups > 65535) raise(Err::invalid_input, "CUDA deterministic matmul: " + std::to_string(n_tok) + " tokens in one call");
+  const uint64_t rb = quant::row_bytes(w.type, uint64_t(w.cols));
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const dim3 grid(unsigned((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(groups));
+  const bool ok = dispatch_type(w.type, [&] <quant::Type T> () {
+    gemv_det_k<T><<<grid, 32 * kWarpsPerBlock, 0, st()>>>(base, rb, w.rows, w.cols, x, n_tok, y);
+  });
+  if (!ok) unsupported(w.type);
+  check_launch("gemv_deterministic");
 }
 
 void dequant_f16(const DevMat& w, int64_t mat, uint16_t* out) {

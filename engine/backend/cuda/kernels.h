@@ -44,6 +44,11 @@ void to_f16(const float* x, uint16_t* y, int64_t n);
 // Scratch sizes: rows*cols and n_tok*cols halves (the caller sizes them).
 void matmul(const DevMat& w, const float* x, int64_t n_tok, float* y, uint16_t* scratch_w, uint16_t* scratch_x);
 int64_t gemv_max_tokens();
+// The batch-invariant matmul of --deterministic (LoadOptions::deterministic): every token
+// row, whatever n_tok, goes through one GEMV kernel (f32 activations and accumulation) in
+// groups of gemv_max_tokens() rows, with explicitly rounded multiply-adds in one fixed order
+// per row. Row t of y is the same bits whatever n_tok is and whichever rows share the call.
+void matmul_deterministic(const DevMat& w, const float* x, int64_t n_tok, float* y);
 
 // Elementwise ops (semantics of engine/backend/cpu/ops.h).
 void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float eps, float* y);

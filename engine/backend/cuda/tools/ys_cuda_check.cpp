@@ -2,7 +2,10 @@
 //   ys_cuda_check devices                      device facts (the hardware record)
 //   ys_cuda_check ceilings                     copy bandwidth, cuBLAS f16/bf16 GEMM rate
 //   ys_cuda_check compare MODEL [--layers-note] CPU vs CUDA teacher-forced logprobs + greedy
-//   ys_cuda_check bench MODEL [pp tg batch]    pp512, tg128, one 32-token batch (tokens/s)
+//   ys_cuda_check bench MODEL [pp tg batch] [--deterministic]
+//                                              pp512, tg128, one 32-token batch (tokens/s)
+//   ys_cuda_check drift MODEL                  logits of one sequence fed 1, 7 and 32 tokens
+//                                              per forward call, default vs --deterministic
 // Machine-readable lines start with "RESULT <key> <value>"; exit 0 ok, 1 failed, 2 usage,
 // 3 a comparison outside its tolerance.
 #include "common/error.h"
@@ -100,8 +103,10 @@ double active_params(const engine::HParams& h) {
   return h.n_layer * (2 * e * qd + 2 * e * kvd + ffn) + e * h.n_vocab;
 }
 
-int bench(const std::string& path, int pp, int tg, int batch) {
-  auto m = engine::load_cuda_model(path, {}, 0);
+int bench(const std::string& path, int pp, int tg, int batch, bool deterministic) {
+  engine::LoadOptions opt;
+  opt.deterministic = deterministic;
+  auto m = engine::load_cuda_model(path, opt, 0);
   auto& cm = static_cast<cuda::CudaModel&>(*m);
   const engine::HParams& h = cm.hparams();
   std::vector<int32_t> toks(size_t(std::max({pp, batch, 1})));
@@ -128,6 +133,7 @@ int bench(const std::string& path, int pp, int tg, int batch) {
   }
   auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   const double params = active_params(h);
+  fmt::print("RESULT bench.deterministic {}\n", deterministic ? 1 : 0);
   fmt::print("RESULT bench.weight_gib {:.3f}\nRESULT bench.active_params_g {:.3f}\n", double(cm.weight_bytes()) / (1 << 30),
              params / 1e9);
   fmt::print("RESULT bench.pp{}_tps {:.1f}\nRESULT bench.pp{}_tflops {:.2f}\n", pp, pp / med(t_pp), pp,
@@ -139,10 +145,40 @@ int bench(const std::string& path, int pp, int tg, int batch) {
   return 0;
 }
 
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  double mx = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = std::fabs(double(a[i]) - double(b[i]));
+    mx = (d == d) ? std::max(mx, d) : INFINITY;
+  }
+  return mx;
+}
+
+// Batch drift of one 64-token sequence: max |dlogit| of 7 and 32 tokens per call against
+// one per call, without and with --deterministic (which must print 0).
+int drift(const std::string& path) {
+  for (bool det : {false, true}) {
+    engine::LoadOptions opt;
+    opt.deterministic = det;
+    auto m = engine::load_cuda_model(path, opt, 0);
+    auto& cm = static_cast<cuda::CudaModel&>(*m);
+    std::vector<int32_t> toks(64);
+    for (size_t i = 0; i < toks.size(); ++i) toks[i] = int32_t((i * 7919 + 13) % size_t(cm.hparams().n_vocab));
+    const auto alone = cm.logits_in_groups(toks, 1);
+    const char* mode = det ? "deterministic" : "default";
+    for (int g : {7, 32})
+      fmt::print("RESULT drift.{}_max_dlogit_b{} {:.3g}\n", mode, g, max_abs_diff(alone, cm.logits_in_groups(toks, g)));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> a(argv + 1, argv + argc);
+  std::vector<std::string> a(argv + 1, argv + argc);
+  const auto det_flag = std::find(a.begin(), a.end(), std::string("--deterministic"));
+  const bool deterministic = det_flag != a.end();
+  if (deterministic) a.erase(det_flag);
   try {
     if (a.size() == 1 && a[0] == "devices") return devices();
     std::string why;
@@ -154,7 +190,8 @@ int main(int argc, char** argv) {
     if (a.size() == 2 && a[0] == "compare") return compare(a[1]);
     if (a.size() >= 2 && a[0] == "bench")
       return bench(a[1], a.size() > 2 ? std::stoi(a[2]) : 512, a.size() > 3 ? std::stoi(a[3]) : 128,
-                   a.size() > 4 ? std::stoi(a[4]) : 32);
+                   a.size() > 4 ? std::stoi(a[4]) : 32, deterministic);
+    if (a.size() == 2 && a[0] == "drift") return drift(a[1]);
   } catch (const Error& e) {
     fmt::print(stderr, "ys_cuda_check: {}\n", e.what());
     return 1;
@@ -162,6 +199,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ys_cuda_check: {}\n", e.what());
     return 2;
   }
-  fmt::print(stderr, "usage: ys_cuda_check devices | ceilings | compare MODEL | bench MODEL [pp tg batch]\n");
+  fmt::print(stderr, "usage: ys_cuda_check devices | ceilings | compare MODEL | bench MODEL [pp tg batch] "
+                     "[--deterministic] | drift MODEL\n");
   return 2;
 }
