@@ -53,6 +53,7 @@ void LlamaForward::ensure_buffers(int64_t n_tok) {
   b_.up.assign(size_t(n_tok * slots * ff), 0.0f);
   if (h_.n_expert) b_.moe_out.assign(size_t(n_tok * slots * e), 0.0f);
   b_.pos.assign(size_t(n_tok), 0);
+  b_.rope_cs.assign(size_t(n_tok * rope_.n_rot), 0.0f);
   b_.n_tok = n_tok;
 }
 
@@ -83,6 +84,10 @@ void LlamaForward::forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* 
       b_.pos[size_t(t)] = int32_t(seqs[s].pos0 + i);
     }
   }
+  // RoPE angles of the batch's positions, once for all layers.
+  over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
+    cpu::rope_table(b_.pos.data() + b, end - b, rope_, b_.rope_cs.data() + b * rope_.n_rot);
+  });
   for (int il = 0; il < h_.n_layer; ++il) {
     const LayerWeights& L = w_.layers[size_t(il)];
     rmsnorm_rows(b_.x.data(), L.attn_norm, n_tok, b_.xn.data());
@@ -113,8 +118,9 @@ void LlamaForward::attention_block(const LayerWeights& L, int il, const Seq* seq
     cpu::add_bias(b_.v.data(), L.bv, n_tok, kvd);
   }
   over_rows(pool_, n_tok, [&](int64_t b, int64_t end) {
-    cpu::rope(b_.q.data() + b * qd, end - b, h_.n_head, h_.head_dim, b_.pos.data() + b, rope_);
-    cpu::rope(b_.k.data() + b * kvd, end - b, h_.n_kv_head, h_.head_dim, b_.pos.data() + b, rope_);
+    const float* cs = b_.rope_cs.data() + b * rope_.n_rot;
+    cpu::rope_apply(b_.q.data() + b * qd, end - b, h_.n_head, h_.head_dim, cs, rope_);
+    cpu::rope_apply(b_.k.data() + b * kvd, end - b, h_.n_kv_head, h_.head_dim, cs, rope_);
   });
   attn_.clear();
   int64_t row0 = 0;

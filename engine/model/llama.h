@@ -41,6 +41,7 @@ class LlamaForward {
     std::vector<float> x, xn, q, k, v, att, tmp, gate, up;  // [n_tok, ...]
     std::vector<float> moe_out;                             // [n_tok, n_expert_used, n_embd]
     std::vector<int32_t> pos;
+    std::vector<float> rope_cs;  // [n_tok, n_rot]: cos/sin per position, once per forward (all layers)
   };
   void ensure_buffers(int64_t n_tok);
   void rmsnorm_rows(const float* x, const float* w, int64_t n_tok, float* y);  // token-parallel

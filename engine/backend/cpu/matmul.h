@@ -11,12 +11,14 @@
 // The routine is spelled out in kernels.h (kernels_scalar.cpp is its plain version).
 //
 // Activation precision (WeightView::act) for quantized weights:
-//  * int8 (the default of this struct): the 8-bit activations above, as llama.cpp does;
-//    fastest (integer dot products), ~0.045 mean |logprob| from an fp64 forward pass.
+//  * int8 (the default of this struct): the 8-bit activations above, as llama.cpp does
+//    (integer dot products), ~0.045 mean |logprob| from an fp64 forward pass.
 //  * f32: each row of weights is dequantized (quant::dequantize_row's exact values) and
 //    multiplied with the f32 activations by the f32-weight routine, so every Y element has
 //    the bits of the same product on weights converted to f32 at load (--quant f32),
-//    without the 4x memory; ~1e-6 mean |logprob| from the fp64 reference.
+//    without the 4x memory; ~1e-6 mean |logprob| from the fp64 reference. Up to 8 tokens
+//    dequantize in registers (decode; on AVX-512 as fast as or faster than int8 here),
+//    more go through dequantized row panels and a register-blocked f32 GEMM.
 //
 // Accuracy against an fp64 dot on the dequantized weights (tests/quant/matmul_test.cpp):
 //  * f32/f16/bf16: |err| <= (cols/16 + 4) * 2^-24 * sum|w x| (fma accumulation bound);

@@ -76,18 +76,30 @@ void rope_angle(const RopeParams& p, const double corr[2], int32_t pos, int i, d
 
 }  // namespace
 
-void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeParams& p) {
+void rope_table(const int32_t* pos, int64_t n_tok, const RopeParams& p, float* cs) {
   double corr[2] = {0.0, 0.0};
   if (p.ext_factor != 0.0f) yarn_corr_dims(p, corr);
   const int half = p.n_rot / 2;
-  std::vector<float> cs(size_t(half) * 2);
   for (int64_t t = 0; t < n_tok; ++t) {
     for (int i = 0; i < half; ++i) {
       double c = 0, s = 0;
       rope_angle(p, corr, pos[t], i, &c, &s);
-      cs[2 * i] = float(c);
-      cs[2 * i + 1] = float(s);
+      cs[t * p.n_rot + 2 * i] = float(c);
+      cs[t * p.n_rot + 2 * i + 1] = float(s);
     }
+  }
+}
+
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeParams& p) {
+  std::vector<float> cs(size_t(n_tok) * size_t(p.n_rot));
+  rope_table(pos, n_tok, p, cs.data());
+  rope_apply(x, n_tok, n_head, head_dim, cs.data(), p);
+}
+
+void rope_apply(float* x, int64_t n_tok, int n_head, int head_dim, const float* cs_all, const RopeParams& p) {
+  const int half = p.n_rot / 2;
+  for (int64_t t = 0; t < n_tok; ++t) {
+    const float* cs = cs_all + t * p.n_rot;
     for (int h = 0; h < n_head; ++h) {
       float* xh = x + (t * n_head + h) * head_dim;
       for (int i = 0; i < half; ++i) {

@@ -43,6 +43,11 @@ struct RopeParams {
 
 // x: [n_tok, n_head * head_dim]; token t sits at position pos[t].
 void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeParams& p);
+// The same in two steps, so that a forward pass computes the angles once for all layers:
+// cs[t * n_rot + 2i], [.. + 2i + 1] = cos, sin of pair i at position pos[t] (float, as rope
+// rounds them), then the rotation. rope() == rope_table() + rope_apply(), bit for bit.
+void rope_table(const int32_t* pos, int64_t n_tok, const RopeParams& p, float* cs);
+void rope_apply(float* x, int64_t n_tok, int n_head, int head_dim, const float* cs, const RopeParams& p);
 
 // Causal GQA attention of n_tok queries of ONE sequence against its KV cache.
 // q:   [n_tok, n_head * head_dim], query t at position pos0 + t
