@@ -248,6 +248,8 @@ template <BlockKind K>
 static void deq_rows16(const void* row, float* y, int64_t cols) {
   const auto* blk = static_cast<const typename BlockOf<K>::type*>(row);
   for (int64_t b = 0; b < cols / 32; ++b, y += 32) {
+    // The rows of a panel are consecutive in memory: keep the stream requested ahead.
+    _mm_prefetch(reinterpret_cast<const char*>(blk + b) + kPrefetchAhead, _MM_HINT_T0);
     __m512 wl, wh;
     deq_block16<K>(blk[b], wl, wh);
     _mm512_storeu_ps(y, wl);

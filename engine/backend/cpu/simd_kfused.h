@@ -83,6 +83,7 @@ static void kdeq_rows16(const void* row, float* y, int64_t cols) {
     float dmin = 0.0f;
     if constexpr (K != KKind::q6_k) dmin = _cvtsh_ss(blk[s].dmin);
     for (int j = 0; j < 8; ++j, y += 32) {
+      _mm_prefetch(reinterpret_cast<const char*>(blk + s) + kPrefetchAhead + 32 * j, _MM_HINT_T0);
       __m512 wl, wh;
       if constexpr (K == KKind::q6_k) kdeq32_q6(blk[s], j, d, wl, wh);
       else kdeq32_q45<K>(blk[s], j, d, dmin, wl, wh);
