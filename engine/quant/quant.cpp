@@ -23,6 +23,18 @@ int floor_clamp(float v, int lo, int hi) {
   return static_cast<int>(std::floor(v));
 }
 
+// The first of the 32 values with the largest magnitude, with its sign (0 if all are 0).
+float signed_absmax32(const float* x) {
+  float amax = 0.0f, vmax = 0.0f;
+  for (int j = 0; j < 32; ++j) {
+    if (std::fabs(x[j]) > amax) {
+      amax = std::fabs(x[j]);
+      vmax = x[j];
+    }
+  }
+  return vmax;
+}
+
 void deq_q4_0(const block_q4_0* b, float* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(b[i].d);
@@ -78,14 +90,7 @@ void pack_q5(const int* q, B& b) {
 
 void q_q5_0(const float* x, block_q5_0* b, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += 32) {
-    float amax = 0.0f, vmax = 0.0f;  // the value of largest magnitude, with its sign
-    for (int j = 0; j < 32; ++j) {
-      if (std::fabs(x[j]) > amax) {
-        amax = std::fabs(x[j]);
-        vmax = x[j];
-      }
-    }
-    const float d = vmax / -16.0f;
+    const float d = signed_absmax32(x) / -16.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);
     int q[32];
@@ -120,14 +125,7 @@ void deq_q8_0(const block_q8_0* b, float* y, int64_t nb) {
 
 void q_q4_0(const float* x, block_q4_0* b, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += 32) {
-    float amax = 0.0f, vmax = 0.0f;  // the value of largest magnitude, with its sign
-    for (int j = 0; j < 32; ++j) {
-      if (std::fabs(x[j]) > amax) {
-        amax = std::fabs(x[j]);
-        vmax = x[j];
-      }
-    }
-    const float d = vmax / -8.0f;
+    const float d = signed_absmax32(x) / -8.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);
     for (int j = 0; j < 16; ++j) {

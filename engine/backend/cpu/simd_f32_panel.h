@@ -190,6 +190,25 @@ static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl,
   }
 }
 
+// One row's accumulators over 32 elements: acc[t] += wl * xl[t], then wh * xh[t].
+template <int T>
+static inline void fma_pair(__m512* acc, __m512 wl, __m512 wh, const __m512* xl, const __m512* xh) {
+  #pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    acc[t] = _mm512_fmadd_ps(wl, xl[t], acc[t]);
+    acc[t] = _mm512_fmadd_ps(wh, xh[t], acc[t]);
+  }
+}
+
+// y[t*ys + r] = reduce16(acc[r][t]).
+template <int R, int T>
+static inline void store_hsums(const __m512 (&acc)[R][T], float* y, int64_t ys) {
+  #pragma GCC unroll 8
+  for (int t = 0; t < T; ++t)
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+}
+
 // Bytes of the weight stream requested ahead of the rows being read (about the
 // bandwidth x latency of one core).
 constexpr size_t kPrefetchAhead = 8192;
@@ -220,27 +239,10 @@ static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, 
       _mm_prefetch(reinterpret_cast<const char*>(&blk) + ahead, _MM_HINT_T0);
       __m512 wl, wh;
       deq_block16<K>(blk, wl, wh);
-      #pragma GCC unroll 8
-      for (int t = 0; t < T; ++t) {
-        acc[r][t] = _mm512_fmadd_ps(wl, xl[t], acc[r][t]);
-        acc[r][t] = _mm512_fmadd_ps(wh, xh[t], acc[r][t]);
-      }
+      fma_pair<T>(acc[r], wl, wh, xl, xh);
     }
   }
-  #pragma GCC unroll 8
-  for (int t = 0; t < T; ++t)
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
-}
-
-template <BlockKind K, int T>
-static void fused_rows_t(const WeightView& w, const float* const* x, int64_t r0, int64_t r1, float* y) {
-  const int64_t nb = w.cols / 32;
-  const size_t rb = size_t(nb) * sizeof(typename BlockOf<K>::type);
-  const auto* base = static_cast<const uint8_t*>(w.data);
-  int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) fused_block<K, 4, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
-  for (; r < r1; ++r) fused_block<K, 1, T>(base + size_t(r) * rb, rb, nb, x, y + r, w.rows);
+  store_hsums<R, T>(acc, y, ys);
 }
 
 // Row dequantization with 16-wide vectors (the panel path of larger batches).
@@ -257,10 +259,21 @@ static void deq_rows16(const void* row, float* y, int64_t cols) {
   }
 }
 
-// RowsFn for quantized weights with f32 activations (act = f32 rows); tokens in tiles of 4.
-template <BlockKind K>
-static void fused_rows(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
+// The driver of the fused kernels: rows [r0, r1) in groups of 4 (then single rows) x
+// tokens in tiles of up to 4. Kernel::run<R, T>(rows, row_bytes, units, x, y, ys) computes
+// R rows x T tokens over `units` blocks (or super-blocks) of row_bytes / units bytes.
+template <class Kernel, int T>
+static void fused_tile(const WeightView& w, size_t rb, int64_t units, const float* const* x, int64_t r0, int64_t r1,
                        float* y) {
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) Kernel::template run<4, T>(base + size_t(r) * rb, rb, units, x, y + r, w.rows);
+  for (; r < r1; ++r) Kernel::template run<1, T>(base + size_t(r) * rb, rb, units, x, y + r, w.rows);
+}
+
+template <class Kernel>
+static void fused_tiles(const WeightView& w, size_t rb, int64_t units, const void* act, size_t stride, int64_t n_tok,
+                        int64_t r0, int64_t r1, float* y) {
   const auto* a = static_cast<const uint8_t*>(act);
   const float* xt[4];
   for (int64_t t = 0; t < n_tok; t += 4) {
@@ -268,12 +281,28 @@ static void fused_rows(const WeightView& w, const void* act, size_t stride, int6
     for (int64_t i = 0; i < n; ++i) xt[i] = reinterpret_cast<const float*>(a + size_t(t + i) * stride);
     float* yt = y + t * w.rows;
     switch (n) {
-      case 4: fused_rows_t<K, 4>(w, xt, r0, r1, yt); break;
-      case 3: fused_rows_t<K, 3>(w, xt, r0, r1, yt); break;
-      case 2: fused_rows_t<K, 2>(w, xt, r0, r1, yt); break;
-      default: fused_rows_t<K, 1>(w, xt, r0, r1, yt); break;
+      case 4: fused_tile<Kernel, 4>(w, rb, units, xt, r0, r1, yt); break;
+      case 3: fused_tile<Kernel, 3>(w, rb, units, xt, r0, r1, yt); break;
+      case 2: fused_tile<Kernel, 2>(w, rb, units, xt, r0, r1, yt); break;
+      default: fused_tile<Kernel, 1>(w, rb, units, xt, r0, r1, yt); break;
     }
   }
+}
+
+template <BlockKind K>
+struct FusedBlocks {
+  template <int R, int T>
+  static void run(const uint8_t* w0, size_t rb, int64_t nb, const float* const* x, float* y, int64_t ys) {
+    fused_block<K, R, T>(w0, rb, nb, x, y, ys);
+  }
+};
+
+// RowsFn for quantized weights with f32 activations (act = f32 rows).
+template <BlockKind K>
+static void fused_rows(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
+                       float* y) {
+  const int64_t nb = w.cols / 32;
+  fused_tiles<FusedBlocks<K>>(w, size_t(nb) * sizeof(typename BlockOf<K>::type), nb, act, stride, n_tok, r0, r1, y);
 }
 
 }  // namespace ys::cpu::simd

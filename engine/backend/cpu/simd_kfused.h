@@ -129,47 +129,28 @@ static inline void kfused_block(const uint8_t* w0, size_t row_bytes, int64_t nsb
         __m512 wl, wh;
         if constexpr (K == KKind::q6_k) kdeq32_q6(*blk[r], j, d[r], wl, wh);
         else kdeq32_q45<K>(*blk[r], j, d[r], dmin[r], wl, wh);
-        #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) {
-          acc[r][t] = _mm512_fmadd_ps(wl, xl[t], acc[r][t]);
-          acc[r][t] = _mm512_fmadd_ps(wh, xh[t], acc[r][t]);
-        }
+        fma_pair<T>(acc[r], wl, wh, xl, xh);
       }
     }
   }
-  #pragma GCC unroll 8
-  for (int t = 0; t < T; ++t)
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
+  store_hsums<R, T>(acc, y, ys);
 }
 
-template <KKind K, int T>
-static void kfused_rows_t(const WeightView& w, const float* const* x, int64_t r0, int64_t r1, float* y) {
-  const int64_t nsb = w.cols / 256;
-  const size_t rb = size_t(nsb) * sizeof(typename KBlockOf<K>::type);
-  const auto* base = static_cast<const uint8_t*>(w.data);
-  int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) kfused_block<K, 4, T>(base + size_t(r) * rb, rb, nsb, x, y + r, w.rows);
-  for (; r < r1; ++r) kfused_block<K, 1, T>(base + size_t(r) * rb, rb, nsb, x, y + r, w.rows);
-}
+template <KKind K>
+struct KFusedBlocks {
+  template <int R, int T>
+  static void run(const uint8_t* w0, size_t rb, int64_t nsb, const float* const* x, float* y, int64_t ys) {
+    kfused_block<K, R, T>(w0, rb, nsb, x, y, ys);
+  }
+};
 
-// RowsFn (act = f32 rows); tokens in tiles of up to 4.
+// RowsFn (act = f32 rows); the driver of simd_f32_panel.h.
 template <KKind K>
 static void kfused_rows(const WeightView& w, const void* act, size_t stride, int64_t n_tok, int64_t r0, int64_t r1,
                         float* y) {
-  const auto* a = static_cast<const uint8_t*>(act);
-  const float* xt[4];
-  for (int64_t t = 0; t < n_tok; t += 4) {
-    const int64_t n = std::min<int64_t>(4, n_tok - t);
-    for (int64_t i = 0; i < n; ++i) xt[i] = reinterpret_cast<const float*>(a + size_t(t + i) * stride);
-    float* yt = y + t * w.rows;
-    switch (n) {
-      case 4: kfused_rows_t<K, 4>(w, xt, r0, r1, yt); break;
-      case 3: kfused_rows_t<K, 3>(w, xt, r0, r1, yt); break;
-      case 2: kfused_rows_t<K, 2>(w, xt, r0, r1, yt); break;
-      default: kfused_rows_t<K, 1>(w, xt, r0, r1, yt); break;
-    }
-  }
+  const int64_t nsb = w.cols / 256;
+  fused_tiles<KFusedBlocks<K>>(w, size_t(nsb) * sizeof(typename KBlockOf<K>::type), nsb, act, stride, n_tok, r0, r1,
+                               y);
 }
 
 }  // namespace ys::cpu::simd
