@@ -6,6 +6,7 @@
 #include "engine/quant/quant.h"
 
 #include <map>
+#include <variant>
 
 namespace ys::engine {
 
@@ -155,9 +156,12 @@ std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::opti
   w->layers.resize(size_t(h.n_layer));
   for (int il = 0; il < h.n_layer; ++il) bind_layer(b, h, il, w->layers[size_t(il)]);
   w->weight_type = b.main_type();
-  if (!requant) {
-    if (std::string mix = mixed_file_type(f.get_uint("general.file_type", 0)); !mix.empty()) w->weight_type = mix;
-  }
+  // A label only: a file_type of another value type is ignored, not an error.
+  const gguf::Value* ft = requant ? nullptr : f.find("general.file_type");
+  uint64_t ftype = 0;
+  if (ft && std::holds_alternative<uint64_t>(ft->v)) ftype = std::get<uint64_t>(ft->v);
+  if (ft && std::holds_alternative<int64_t>(ft->v) && std::get<int64_t>(ft->v) > 0) ftype = uint64_t(std::get<int64_t>(ft->v));
+  if (std::string mix = mixed_file_type(ftype); !mix.empty()) w->weight_type = mix;
   return w;
 }
 

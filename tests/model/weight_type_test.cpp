@@ -19,18 +19,19 @@ std::filesystem::path base_file() {
   return test::synth_file("weight_type_q5_0", s);
 }
 
-// A copy of `in` with general.file_type set to `ftype`.
-std::filesystem::path with_file_type(const std::filesystem::path& in_path, uint32_t ftype) {
+// A copy of `in` with general.file_type set to `value`.
+std::filesystem::path with_file_type(const std::filesystem::path& in_path, const gguf::Value& value,
+                                     const std::string& tag) {
   const gguf::File in = gguf::File::open(in_path);
   gguf::Writer w(in.alignment());
   for (const auto& [k, v] : in.metadata())
     if (k != "general.alignment") w.set(k, v);
-  w.set("general.file_type", gguf::Value::make_u32(ftype));
+  w.set("general.file_type", value);
   for (const auto& t : in.tensors()) {
     const auto data = in.tensor_data(t);
     w.add_tensor(t.name, t.dims, t.type, {data.begin(), data.end()});
   }
-  const auto out = in_path.parent_path() / ("weight_type_ftype" + std::to_string(ftype) + ".gguf");
+  const auto out = in_path.parent_path() / ("weight_type_ftype_" + tag + ".gguf");
   w.write(out);
   return out;
 }
@@ -40,11 +41,15 @@ std::filesystem::path with_file_type(const std::filesystem::path& in_path, uint3
 TEST_CASE("weight_type names llama.cpp's mixed K-quant file types, else the most common type") {
   engine::LoadOptions o;
   o.threads = 1;
+  auto u32 = [](uint32_t x) { return gguf::Value::make_u32(x); };
   CHECK(engine::CpuModel(base_file(), o).info().weight_type == "q5_0");
-  CHECK(engine::CpuModel(with_file_type(base_file(), 15), o).info().weight_type == "q4_k_m");
-  CHECK(engine::CpuModel(with_file_type(base_file(), 17), o).info().weight_type == "q5_k_m");
-  CHECK(engine::CpuModel(with_file_type(base_file(), 8), o).info().weight_type == "q5_0");  // not a mix
+  CHECK(engine::CpuModel(with_file_type(base_file(), u32(15), "15"), o).info().weight_type == "q4_k_m");
+  CHECK(engine::CpuModel(with_file_type(base_file(), u32(17), "17"), o).info().weight_type == "q5_k_m");
+  CHECK(engine::CpuModel(with_file_type(base_file(), u32(8), "8"), o).info().weight_type == "q5_0");  // not a mix
+  // Untrusted metadata: a file_type of another value type is ignored, the model still loads.
+  const auto odd = with_file_type(base_file(), gguf::Value::make_string("Q4_K_M"), "string");
+  CHECK(engine::CpuModel(odd, o).info().weight_type == "q5_0");
   engine::LoadOptions rq = o;
   rq.quant = "q8_0";  // re-quantized: the file's type no longer applies
-  CHECK(engine::CpuModel(with_file_type(base_file(), 15), rq).info().weight_type == "q8_0");
+  CHECK(engine::CpuModel(with_file_type(base_file(), u32(15), "15"), rq).info().weight_type == "q8_0");
 }
