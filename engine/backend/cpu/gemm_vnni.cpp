@@ -23,28 +23,36 @@ constexpr size_t kBlockBytes = 8 * 64 + 16 * 4 + 16 * 4;
 constexpr int kRows = 4;  // rows computed together (independent dpbusd chains)
 
 // One row unpacked: signed bytes, per-block 128*sum(w), dw, mw.
+// Sum of 32 unsigned bytes (exact).
+inline int32_t sum_u8x32(__m256i v) {
+  const __m256i s = _mm256_sad_epu8(v, _mm256_setzero_si256());  // 4 x 64-bit partial sums
+  const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  return int32_t(_mm_cvtsi128_si64(t) + _mm_extract_epi64(t, 1));
+}
+
 template <Type T>
 void unpack_row(const void* row, int64_t nb, int8_t* w, int32_t* wsum128, float* dw, float* mw) {
   for (int64_t b = 0; b < nb; ++b) {
     int8_t* o = w + b * 32;
+    int32_t s = 0;  // sum of the 32 signed weights
     if constexpr (T == Type::q8_0) {
       const block_q8_0& blk = static_cast<const block_q8_0*>(row)[b];
-      std::memcpy(o, blk.qs, 32);
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), q);
+      s = sum_u8x32(_mm256_xor_si256(q, _mm256_set1_epi8(char(0x80)))) - 128 * 32;  // q + 128 is unsigned
       dw[b] = _cvtsh_ss(blk.d);
     } else {
       using B = std::conditional_t<T == Type::q4_0, block_q4_0, block_q4_1>;
       const B& blk = static_cast<const B*>(row)[b];
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+      const __m128i m4 = _mm_set1_epi8(0x0F);
+      const __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4), _mm_and_si128(q, m4));  // 0..15
       const int off = T == Type::q4_0 ? 8 : 0;
-      #pragma GCC unroll 16
-      for (int j = 0; j < 16; ++j) {
-        o[j] = int8_t((blk.qs[j] & 0xF) - off);
-        o[j + 16] = int8_t((blk.qs[j] >> 4) - off);
-      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_sub_epi8(u, _mm256_set1_epi8(char(off))));
+      s = sum_u8x32(u) - 32 * off;
       dw[b] = _cvtsh_ss(blk.d);
       if constexpr (T == Type::q4_1) mw[b] = _cvtsh_ss(blk.m);
     }
-    int32_t s = 0;
-    for (int j = 0; j < 32; ++j) s += o[j];
     wsum128[b] = 128 * s;
   }
 }
