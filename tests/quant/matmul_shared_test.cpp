@@ -2,12 +2,14 @@
 // one matmul call per weight, for every type, both activation precisions, small and large
 // batches (the shared pass and its fallback) and mixed shapes; and rejects what matmul does.
 #include "common/error.h"
+#include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/matmul.h"
 #include "engine/quant/quant.h"
 
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -85,4 +87,33 @@ TEST_CASE("matmul_shared with differing weights falls back, and rejects bad shap
   const WeightView bad{Type::q8_0, a.data(), 8, 48};  // 48: not a multiple of 32
   const MatmulOut bad_outs[] = {{&bad, ya.data()}};
   CHECK_THROWS_AS(matmul_shared(bad_outs, 1, x.data(), 1, pool), ys::Error);
+}
+
+TEST_CASE("the AVX-512 activation quantizer gives the scalar one's bits, special values included") {
+  if (!cpu_supports(Isa::avx512)) {  // (kernels_avx512() itself may use AVX-512 instructions)
+    WARN("skipped: no AVX-512 VNNI on this CPU");
+    return;
+  }
+  const auto avx = kernels_avx512().act_q8;
+  REQUIRE(avx != nullptr);
+  const int64_t n = 32 * 19;  // 19 blocks: two full groups and a partial one
+  for (uint32_t seed = 0; seed < 20; ++seed) {
+    auto x = randn(size_t(n), seed);
+    if (seed % 4 == 1) {  // special values in some blocks
+      x[3] = std::numeric_limits<float>::quiet_NaN();
+      x[40] = std::numeric_limits<float>::infinity();
+      x[70] = -std::numeric_limits<float>::infinity();
+      for (int j = 96; j < 128; ++j) x[size_t(j)] = 0.0f;                 // an all-zero block
+      for (int j = 128; j < 160; ++j) x[size_t(j)] = 1e-40f * float(j);   // denormals: 1 / d overflows
+      x[200] = 3e38f;
+      x[233] = -0.0f;
+    }
+    if (seed % 4 == 2)
+      for (int j = 0; j < 32; ++j) x[size_t(j)] = 0.5f * float(j - 16);  // exact halves: ties to even
+    std::vector<ActQ8x8> a(size_t(act_q8_groups(n))), b(a.size());
+    quantize_act_q8(x.data(), a.data(), n);
+    avx(x.data(), b.data(), n);
+    INFO("seed " << seed);
+    REQUIRE(std::memcmp(a.data(), b.data(), a.size() * sizeof(ActQ8x8)) == 0);
+  }
 }

@@ -19,6 +19,7 @@
 //  reduce16(a) = reduce8(a_i + a_{i+8})
 #pragma once
 
+#include "engine/backend/cpu/act_quant.h"
 #include "engine/backend/cpu/matmul.h"
 
 #include <cstddef>
@@ -55,6 +56,8 @@ struct KernelSet {
   RowsFn f32act_q4_0 = nullptr, f32act_q4_1 = nullptr, f32act_q8_0 = nullptr;
   RowsFn f32act_q5_0 = nullptr, f32act_q5_1 = nullptr;
   RowsFn f32act_q4_k = nullptr, f32act_q5_k = nullptr, f32act_q6_k = nullptr;
+  // quantize_act_q8 with the same bits (null: the scalar act_quant.cpp).
+  void (*act_q8)(const float* x, ActQ8x8* out, int64_t n) = nullptr;
 };
 
 const KernelSet& kernels_scalar();

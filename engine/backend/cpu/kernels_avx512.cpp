@@ -1,5 +1,6 @@
 // AVX-512 (F, BW, VL, VNNI) variant (this file alone is compiled with those flags; chosen
 // at run time by matmul.cpp). Integer dots with VNNI vpdpbusd on 256-bit vectors.
+#include "engine/backend/cpu/simd_act_quant.h"
 #include "engine/backend/cpu/simd_f32_panel.h"
 #include "engine/backend/cpu/simd_kfused.h"
 #include "engine/backend/cpu/simd_kernels.h"
@@ -31,6 +32,7 @@ const KernelSet& kernels_avx512() {
     s.deq_q5_0 = simd::deq_rows16<simd::BlockKind::q5_0>;
     s.deq_q5_1 = simd::deq_rows16<simd::BlockKind::q5_1>;
     s.f32act_q4_k = simd::kfused_rows<simd::KKind::q4_k>;
+    s.act_q8 = simd::act_q8_avx512;
     s.f32act_q5_k = simd::kfused_rows<simd::KKind::q5_k>;
     s.f32act_q6_k = simd::kfused_rows<simd::KKind::q6_k>;
     s.deq_q4_k = simd::kdeq_rows16<simd::KKind::q4_k>;

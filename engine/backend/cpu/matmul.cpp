@@ -118,6 +118,12 @@ const uint8_t* pack_tiles(const uint8_t* act, size_t stride, int64_t n_tiles, in
   return out;
 }
 
+using ActQ8Fn = void (*)(const float*, ActQ8x8*, int64_t);
+ActQ8Fn act_q8_of(Isa isa) {
+  const ActQ8Fn f = kernels_of(isa).act_q8;
+  return f ? f : quantize_act_q8;
+}
+
 DeqFn pick_deq(const KernelSet& k, Type t) {
   switch (t) {
     case Type::q4_0: return k.deq_q4_0;
@@ -280,9 +286,10 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
     buf.resize(stride * static_cast<size_t>(n_tok));
     uint8_t* base = buf.data();
     const int64_t cols = w.cols;
+    const ActQ8Fn act_q8 = act_q8_of(isa);
     auto quantize_tokens = [&](int64_t t0, int64_t t1, int) {
       for (int64_t t = t0; t < t1; ++t) {
-        if (kind == ActKind::q8) quantize_act_q8(x + t * cols, reinterpret_cast<ActQ8x8*>(base + t * stride), cols);
+        if (kind == ActKind::q8) act_q8(x + t * cols, reinterpret_cast<ActQ8x8*>(base + t * stride), cols);
         else quantize_act_q8k(x + t * cols, reinterpret_cast<quant::block_q8_k*>(base + t * stride), cols);
       }
     };
@@ -338,7 +345,7 @@ SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_t
     buf.resize(b.stride * static_cast<size_t>(n_tok));
     for (int64_t t = 0; t < n_tok; ++t) {
       uint8_t* dst = buf.data() + static_cast<size_t>(t) * b.stride;
-      if (kind == ActKind::q8) quantize_act_q8(x + t * w.cols, reinterpret_cast<ActQ8x8*>(dst), w.cols);
+      if (kind == ActKind::q8) act_q8_of(isa)(x + t * w.cols, reinterpret_cast<ActQ8x8*>(dst), w.cols);
       else quantize_act_q8k(x + t * w.cols, reinterpret_cast<quant::block_q8_k*>(dst), w.cols);
     }
     b.act = buf.data();
