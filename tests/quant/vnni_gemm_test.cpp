@@ -50,7 +50,7 @@ TEST_CASE("VNNI GEMM is bitwise equal to the scalar routine for n_tok 1/7/16/17/
     return;
   }
   ThreadPool p1(1), p2(2), p3(3);
-  for (Type t : {Type::q4_0, Type::q4_1, Type::q8_0}) {
+  for (Type t : {Type::q4_0, Type::q4_1, Type::q8_0, Type::q5_0, Type::q5_1}) {
     // 576 = 18 blocks (a partial group of 8), 96 = 3 blocks; 37 rows: chunks of 4 plus 1s.
     for (int64_t cols : {int64_t(576), int64_t(96)}) {
       const int64_t rows = 37;

@@ -16,11 +16,33 @@ namespace {
 using quant::block_q4_0;
 using quant::block_q4_1;
 using quant::block_q8_0;
+using quant::block_q5_0;
+using quant::block_q5_1;
 using quant::Type;
 
 // Per block of a tile: 8 x 64 bytes of activations, 16 dx, 16 float(xsum).
 constexpr size_t kBlockBytes = 8 * 64 + 16 * 4 + 16 * 4;
 constexpr int kRows = 4;  // rows computed together (independent dpbusd chains)
+
+// Types whose blocks carry a min (y = d*q + m).
+template <Type T>
+constexpr bool kHasMin = T == Type::q4_1 || T == Type::q5_1;
+
+template <Type T>
+struct BlockT { using type = block_q8_0; };
+template <>
+struct BlockT<Type::q4_0> { using type = block_q4_0; };
+template <>
+struct BlockT<Type::q4_1> { using type = block_q4_1; };
+template <>
+struct BlockT<Type::q5_0> { using type = block_q5_0; };
+template <>
+struct BlockT<Type::q5_1> { using type = block_q5_1; };
+
+// Bit j of a q5 block's qh as 0x10 in byte j (byte j = element j).
+inline __m256i q5_high(const uint8_t* qh) {
+  return _mm256_maskz_mov_epi8(static_cast<__mmask32>(quant::q5_high_bits(qh)), _mm256_set1_epi8(0x10));
+}
 
 // One row unpacked: signed bytes, per-block 128*sum(w), dw, mw.
 // Sum of 32 unsigned bytes (exact).
@@ -42,16 +64,17 @@ void unpack_row(const void* row, int64_t nb, int8_t* w, int32_t* wsum128, float*
       s = sum_u8x32(_mm256_xor_si256(q, _mm256_set1_epi8(char(0x80)))) - 128 * 32;  // q + 128 is unsigned
       dw[b] = _cvtsh_ss(blk.d);
     } else {
-      using B = std::conditional_t<T == Type::q4_0, block_q4_0, block_q4_1>;
+      using B = typename BlockT<T>::type;
       const B& blk = static_cast<const B*>(row)[b];
       const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
       const __m128i m4 = _mm_set1_epi8(0x0F);
-      const __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4), _mm_and_si128(q, m4));  // 0..15
-      const int off = T == Type::q4_0 ? 8 : 0;
+      __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4), _mm_and_si128(q, m4));  // 0..15
+      if constexpr (T == Type::q5_0 || T == Type::q5_1) u = _mm256_or_si256(u, q5_high(blk.qh));  // 0..31
+      const int off = T == Type::q4_0 ? 8 : T == Type::q5_0 ? 16 : 0;
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_sub_epi8(u, _mm256_set1_epi8(char(off))));
       s = sum_u8x32(u) - 32 * off;
       dw[b] = _cvtsh_ss(blk.d);
-      if constexpr (T == Type::q4_1) mw[b] = _cvtsh_ss(blk.m);
+      if constexpr (kHasMin<T>) mw[b] = _cvtsh_ss(blk.m);
     }
     wsum128[b] = 128 * s;
   }
@@ -88,7 +111,7 @@ void tile_isums(const int8_t* const* w, const int32_t* const* wsum128, const uin
 template <Type T>
 inline __m512 tile_step(const __m512i& isum, float dw, float mw, const uint8_t* blk, __m512 a) {
   const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(blk + 512));
-  if constexpr (T == Type::q4_1) {
+  if constexpr (kHasMin<T>) {
     const __m512 xs = _mm512_load_ps(reinterpret_cast<const float*>(blk + 576));
     a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(mw), dx), xs, a);
   }
@@ -107,12 +130,12 @@ void tile_floats(const __m512i* isum, const float* dw, const float* mw, const ui
   for (; b + 8 <= nb; b += 8) {
 #pragma GCC unroll 16
     for (int i = 0; i < 8; ++i)
-      acc[i] = tile_step<T>(isum[b + i], dw[b + i], T == Type::q4_1 ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
+      acc[i] = tile_step<T>(isum[b + i], dw[b + i], kHasMin<T> ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
   }
 #pragma GCC unroll 16
   for (int i = 0; i < 8; ++i)
     if (b + i < nb)
-      acc[i] = tile_step<T>(isum[b + i], dw[b + i], T == Type::q4_1 ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
+      acc[i] = tile_step<T>(isum[b + i], dw[b + i], kHasMin<T> ? mw[b + i] : 0.0f, tile + (b + i) * kBlockBytes, acc[i]);
   const __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[4]), _mm512_add_ps(acc[2], acc[6])),
                                  _mm512_add_ps(_mm512_add_ps(acc[1], acc[5]), _mm512_add_ps(acc[3], acc[7])));
   alignas(64) float out[16];
@@ -123,9 +146,7 @@ void tile_floats(const __m512i* isum, const float* dw, const float* mw, const ui
 
 template <Type T>
 size_t row_bytes_of(int64_t nb) {
-  if constexpr (T == Type::q4_0) return sizeof(block_q4_0) * size_t(nb);
-  else if constexpr (T == Type::q4_1) return sizeof(block_q4_1) * size_t(nb);
-  else return sizeof(block_q8_0) * size_t(nb);
+  return sizeof(typename BlockT<T>::type) * size_t(nb);
 }
 
 template <Type T, int R>
@@ -178,7 +199,9 @@ void gemm_rows(const WeightView& w, const uint8_t* tiles, int64_t n_tiles, int64
 
 size_t vnni_tile_bytes(int64_t cols) { return size_t(cols / 32) * kBlockBytes; }
 
-bool vnni_gemm_supports(Type t) { return t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0; }
+bool vnni_gemm_supports(Type t) {
+  return t == Type::q4_0 || t == Type::q4_1 || t == Type::q8_0 || t == Type::q5_0 || t == Type::q5_1;
+}
 
 void vnni_pack_tile(const uint8_t* act, size_t act_stride, int64_t tile, int64_t cols, uint8_t* out) {
   const int64_t nb = cols / 32;
@@ -204,6 +227,8 @@ void vnni_gemm_rows(const WeightView& w, const uint8_t* tiles, int64_t n_tiles, 
     case Type::q4_0: gemm_rows<Type::q4_0>(w, tiles, n_tiles, r0, r1, y); break;
     case Type::q4_1: gemm_rows<Type::q4_1>(w, tiles, n_tiles, r0, r1, y); break;
     case Type::q8_0: gemm_rows<Type::q8_0>(w, tiles, n_tiles, r0, r1, y); break;
+    case Type::q5_0: gemm_rows<Type::q5_0>(w, tiles, n_tiles, r0, r1, y); break;
+    case Type::q5_1: gemm_rows<Type::q5_1>(w, tiles, n_tiles, r0, r1, y); break;
     default: break;
   }
 }

@@ -1,5 +1,5 @@
-// Internal: an AVX-512 VNNI GEMM for q4_0 / q4_1 / q8_0 weights over tiles of 16 tokens,
-// used by matmul for n_tok >= 16 on CPUs with AVX-512 VNNI.
+// Internal: an AVX-512 VNNI GEMM for q4_0 / q4_1 / q5_0 / q5_1 / q8_0 weights over tiles of
+// 16 tokens, used by matmul for n_tok >= 16 on CPUs with AVX-512 VNNI.
 //
 // Same bits as the canonical routine of kernels.h: the per-block integer sums are exact
 // whatever instruction computes them, and the float steps are the same fused
@@ -7,8 +7,9 @@
 // layout differs: the 16 tokens of a tile sit in the 16 lanes of a zmm register.
 //  * activations are repacked per tile: for block b, 8 x 64 bytes where lane t holds the
 //    4 bytes xq[t][b*32+4j .. +3] + 128 (unsigned for vpdpbusd), plus dx and float(xsum);
-//  * weights are unpacked per row to signed bytes w (q - 8 for q4_0, q for q4_1, qs for
-//    q8_0), broadcast 4 at a time; isum = dpbusd(x + 128, w) - 128 * sum(w), exact.
+//  * weights are unpacked per row to signed bytes w (q - 8 for q4_0, q - 16 for q5_0, q for
+//    q4_1 / q5_1, qs for q8_0), broadcast 4 at a time; isum = dpbusd(x + 128, w) - 128 *
+//    sum(w), exact.
 #pragma once
 
 #include "engine/backend/cpu/act_quant.h"
