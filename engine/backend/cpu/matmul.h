@@ -5,9 +5,10 @@
 // Invariant: every Y element is computed by one fixed per-element routine with a fixed
 // summation order, so its bits do not depend on n_tok, on the thread count, on which
 // rows a thread gets, nor on the ISA variant (scalar, avx2 and avx512 agree bitwise).
-// Activations are quantized per token first (q4_0/q4_1/q8_0 weights: 8-bit blocks of 32
-// with an f32 scale; K-quant weights: q8_k), as llama.cpp does, so integer dot products
-// are exact; f32/f16/bf16 weights use f32 activations with fused multiply-adds.
+// Activations are quantized per token first (q4_0/q4_1/q5_0/q5_1/q8_0 weights: 8-bit
+// blocks of 32 with an f32 scale; K-quant weights: q8_k), as llama.cpp does, so integer
+// dot products are exact; f32/f16/bf16 weights use f32 activations with fused
+// multiply-adds.
 // The routine is spelled out in kernels.h (kernels_scalar.cpp is its plain version).
 //
 // Activation precision (WeightView::act) for quantized weights:
