@@ -121,12 +121,14 @@ TEST_CASE("bench: continuous batching generation tokens/s", "[.bench]") {
     engine::LoadOptions o;
     o.threads = 2;
     o.batch_size = k == 0 ? 1 : 16;
+    if (const char* act = std::getenv("YS_BENCH_ACTIVATIONS")) o.activations = act;  // f32 (default) | int8
     engine::CpuModel m(real_model(), o);
     secs[k] = best_seconds([&] { res[size_t(k)] = m.generate(reqs); });
     for (const auto& g : res[size_t(k)]) toks[k] += g.n_tokens;
   }
   for (size_t i = 0; i < reqs.size(); ++i) CHECK(res[0][i].text == res[1][i].text);
-  WARN("generation 16 prompts x <= 64 tokens, threads 2: batch 1 " << toks[0] / secs[0] << " tok/s (" << secs[0]
+  WARN("generation 16 prompts x <= 64 tokens, threads 2, activations "
+       << (std::getenv("YS_BENCH_ACTIVATIONS") ? std::getenv("YS_BENCH_ACTIVATIONS") : "f32") << ": batch 1 " << toks[0] / secs[0] << " tok/s (" << secs[0]
                                                                    << " s), batch 16 " << toks[1] / secs[1]
                                                                    << " tok/s (" << secs[1] << " s); speed-up "
                                                                    << secs[0] / secs[1] << "x; load average "
