@@ -59,6 +59,12 @@ inline uint32_t q5_high_bits(const uint8_t* qh) {
   return uint32_t(qh[0]) | uint32_t(qh[1]) << 8 | uint32_t(qh[2]) << 16 | uint32_t(qh[3]) << 24;
 }
 
+// Element j (0..31) of a q5 block, 0..31: nibble j of qs (q4 order) and bit j of qh.
+inline int q5_value(const uint8_t* qs, uint32_t qh, int j) {
+  const int nib = j < 16 ? qs[j] & 0xF : qs[j - 16] >> 4;
+  return nib | static_cast<int>((qh >> j) & 1u) << 4;
+}
+
 struct block_q8_0 {
   uint16_t d;
   int8_t qs[32];

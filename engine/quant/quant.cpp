@@ -35,6 +35,15 @@ float signed_absmax32(const float* x) {
   return vmax;
 }
 
+// The smallest and largest of 32 values (std::min/max order: a NaN after x[0] is skipped).
+void min_max32(const float* x, float& lo, float& hi) {
+  lo = hi = x[0];
+  for (int j = 1; j < 32; ++j) {
+    lo = std::min(lo, x[j]);
+    hi = std::max(hi, x[j]);
+  }
+}
+
 void deq_q4_0(const block_q4_0* b, float* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(b[i].d);
@@ -54,12 +63,6 @@ void deq_q4_1(const block_q4_1* b, float* y, int64_t nb) {
       y[i * 32 + j + 16] = d * static_cast<float>(b[i].qs[j] >> 4) + m;
     }
   }
-}
-
-// q5 element j's five bits: nibble j of qs (q4 order) and bit j of qh.
-inline int q5_value(const uint8_t* qs, uint32_t qh, int j) {
-  const int nib = j < 16 ? qs[j] & 0xF : qs[j - 16] >> 4;
-  return nib | static_cast<int>((qh >> j) & 1u) << 4;
 }
 
 void deq_q5_0(const block_q5_0* b, float* y, int64_t nb) {
@@ -101,11 +104,8 @@ void q_q5_0(const float* x, block_q5_0* b, int64_t nb) {
 
 void q_q5_1(const float* x, block_q5_1* b, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += 32) {
-    float lo = x[0], hi = x[0];
-    for (int j = 1; j < 32; ++j) {
-      lo = std::min(lo, x[j]);
-      hi = std::max(hi, x[j]);
-    }
+    float lo, hi;
+    min_max32(x, lo, hi);
     const float d = (hi - lo) / 31.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);
@@ -138,11 +138,8 @@ void q_q4_0(const float* x, block_q4_0* b, int64_t nb) {
 
 void q_q4_1(const float* x, block_q4_1* b, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i, x += 32) {
-    float lo = x[0], hi = x[0];
-    for (int j = 1; j < 32; ++j) {
-      lo = std::min(lo, x[j]);
-      hi = std::max(hi, x[j]);
-    }
+    float lo, hi;
+    min_max32(x, lo, hi);
     const float d = (hi - lo) / 15.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     b[i].d = f32_to_f16(d);

@@ -2,6 +2,8 @@
 // only when the CPU has them). See gemm_vnni.h for why the bits equal kernels_scalar.cpp.
 #include "engine/backend/cpu/gemm_vnni.h"
 
+#include "engine/backend/cpu/simd_blocks.h"
+
 #include "engine/quant/blocks.h"
 
 #include <immintrin.h>
@@ -39,11 +41,6 @@ struct BlockT<Type::q5_0> { using type = block_q5_0; };
 template <>
 struct BlockT<Type::q5_1> { using type = block_q5_1; };
 
-// Bit j of a q5 block's qh as 0x10 in byte j (byte j = element j).
-inline __m256i q5_high(const uint8_t* qh) {
-  return _mm256_maskz_mov_epi8(static_cast<__mmask32>(quant::q5_high_bits(qh)), _mm256_set1_epi8(0x10));
-}
-
 // One row unpacked: signed bytes, per-block 128*sum(w), dw, mw.
 // Sum of 32 unsigned bytes (exact).
 inline int32_t sum_u8x32(__m256i v) {
@@ -66,10 +63,8 @@ void unpack_row(const void* row, int64_t nb, int8_t* w, int32_t* wsum128, float*
     } else {
       using B = typename BlockT<T>::type;
       const B& blk = static_cast<const B*>(row)[b];
-      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-      const __m128i m4 = _mm_set1_epi8(0x0F);
-      __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4), _mm_and_si128(q, m4));  // 0..15
-      if constexpr (T == Type::q5_0 || T == Type::q5_1) u = _mm256_or_si256(u, q5_high(blk.qh));  // 0..31
+      __m256i u = simd::unpack_nibbles(blk.qs);  // elements 0..31, 0..15
+      if constexpr (T == Type::q5_0 || T == Type::q5_1) u = _mm256_or_si256(u, simd::q5_high_bytes(blk.qh));  // 0..31
       const int off = T == Type::q4_0 ? 8 : T == Type::q5_0 ? 16 : 0;
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_sub_epi8(u, _mm256_set1_epi8(char(off))));
       s = sum_u8x32(u) - 32 * off;

@@ -87,11 +87,8 @@ template <typename B, int kOffset>
 int32_t q5_isum(const B& b, const int8_t* xq) {
   const uint32_t qh = q5_high_bits(b.qh);
   int32_t sum = 0;
-  for (int j = 0; j < 16; ++j) {
-    const int lo = (b.qs[j] & 0xF) | static_cast<int>((qh >> j) & 1u) << 4;
-    const int hi = (b.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
-    sum += (lo - kOffset) * xq[j] + (hi - kOffset) * xq[j + 16];
-  }
+  for (int j = 0; j < 16; ++j)
+    sum += (q5_value(b.qs, qh, j) - kOffset) * xq[j] + (q5_value(b.qs, qh, j + 16) - kOffset) * xq[j + 16];
   return sum;
 }
 void rows_q5_0(const WeightView& w, const void* a, size_t s, int64_t n, int64_t r0, int64_t r1, float* y) {

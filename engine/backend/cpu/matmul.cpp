@@ -124,6 +124,32 @@ ActQ8Fn act_q8_of(Isa isa) {
   return f ? f : quantize_act_q8;
 }
 
+// The activations the kernels read for weights of kind `kind`: x itself for f32 kinds,
+// else each token quantized (8-bit blocks or q8_k) into buf, in parallel for 8+ tokens.
+struct PreparedAct {
+  const void* act;
+  size_t stride;  // bytes from one token to the next
+};
+
+PreparedAct prepare_act(Isa isa, ActKind kind, const float* x, int64_t cols, int64_t n_tok, ThreadPool& pool,
+                        std::vector<uint8_t>& buf) {
+  if (kind == ActKind::f32) return {x, static_cast<size_t>(cols) * sizeof(float)};
+  const size_t stride = kind == ActKind::q8 ? static_cast<size_t>(act_q8_groups(cols)) * sizeof(ActQ8x8)
+                                            : static_cast<size_t>(cols / 256) * sizeof(quant::block_q8_k);
+  buf.resize(stride * static_cast<size_t>(n_tok));
+  uint8_t* base = buf.data();
+  const ActQ8Fn act_q8 = act_q8_of(isa);
+  auto quantize_tokens = [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) {
+      if (kind == ActKind::q8) act_q8(x + t * cols, reinterpret_cast<ActQ8x8*>(base + t * stride), cols);
+      else quantize_act_q8k(x + t * cols, reinterpret_cast<quant::block_q8_k*>(base + t * stride), cols);
+    }
+  };
+  if (n_tok >= 8) pool.parallel_for(n_tok, quantize_tokens);
+  else quantize_tokens(0, n_tok, 0);
+  return {base, stride};
+}
+
 DeqFn pick_deq(const KernelSet& k, Type t) {
   switch (t) {
     case Type::q4_0: return k.deq_q4_0;
@@ -277,26 +303,8 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
     matmul_dequant(isa, w, x, n_tok, y, pool);
     return;
   }
-  const void* act = x;
-  size_t stride = static_cast<size_t>(w.cols) * sizeof(float);
   thread_local std::vector<uint8_t> buf;
-  if (kind != ActKind::f32) {
-    stride = kind == ActKind::q8 ? static_cast<size_t>(act_q8_groups(w.cols)) * sizeof(ActQ8x8)
-                                 : static_cast<size_t>(w.cols / 256) * sizeof(quant::block_q8_k);
-    buf.resize(stride * static_cast<size_t>(n_tok));
-    uint8_t* base = buf.data();
-    const int64_t cols = w.cols;
-    const ActQ8Fn act_q8 = act_q8_of(isa);
-    auto quantize_tokens = [&](int64_t t0, int64_t t1, int) {
-      for (int64_t t = t0; t < t1; ++t) {
-        if (kind == ActKind::q8) act_q8(x + t * cols, reinterpret_cast<ActQ8x8*>(base + t * stride), cols);
-        else quantize_act_q8k(x + t * cols, reinterpret_cast<quant::block_q8_k*>(base + t * stride), cols);
-      }
-    };
-    if (n_tok >= 8) pool.parallel_for(n_tok, quantize_tokens);
-    else quantize_tokens(0, n_tok, 0);
-    act = base;
-  }
+  const auto [act, stride] = prepare_act(isa, kind, x, w.cols, n_tok, pool, buf);
   // Tiles of 16 tokens through the VNNI GEMM (same bits), the remaining tokens as before.
   int64_t n_tiles = 0;
   const uint8_t* tiles = nullptr;
@@ -328,28 +336,18 @@ struct SmallBatch {
   size_t stride = 0;
 };
 
-SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_tok, std::vector<uint8_t>& buf) {
+// w must have a valid shape (checked by the caller).
+SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_tok, ThreadPool& pool,
+                       std::vector<uint8_t>& buf) {
   SmallBatch b;
-  const ActKind kind = act_kind(w.type);
-  b.act = x;
-  b.stride = static_cast<size_t>(w.cols) * sizeof(float);
   if (n_tok > kFusedMaxTokens) return b;
-  if (kind == ActKind::f32) {
-    b.fn = find_kernel(isa, w.type);
-  } else if (w.act == ActPrecision::f32) {
-    b.fn = pick_f32act(kernels_of(isa), w.type);
-  } else {
-    b.fn = find_kernel(isa, w.type);
-    b.stride = kind == ActKind::q8 ? static_cast<size_t>(act_q8_groups(w.cols)) * sizeof(ActQ8x8)
-                                   : static_cast<size_t>(w.cols / 256) * sizeof(quant::block_q8_k);
-    buf.resize(b.stride * static_cast<size_t>(n_tok));
-    for (int64_t t = 0; t < n_tok; ++t) {
-      uint8_t* dst = buf.data() + static_cast<size_t>(t) * b.stride;
-      if (kind == ActKind::q8) act_q8_of(isa)(x + t * w.cols, reinterpret_cast<ActQ8x8*>(dst), w.cols);
-      else quantize_act_q8k(x + t * w.cols, reinterpret_cast<quant::block_q8_k*>(dst), w.cols);
-    }
-    b.act = buf.data();
-  }
+  const ActKind kind = act_kind(w.type);
+  const bool f32_on_quantized = kind != ActKind::f32 && w.act == ActPrecision::f32;
+  b.fn = f32_on_quantized ? pick_f32act(kernels_of(isa), w.type) : find_kernel(isa, w.type);
+  if (b.fn == nullptr) return b;
+  const PreparedAct p = prepare_act(isa, f32_on_quantized ? ActKind::f32 : kind, x, w.cols, n_tok, pool, buf);
+  b.act = p.act;
+  b.stride = p.stride;
   return b;
 }
 
@@ -357,16 +355,17 @@ SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_t
 
 void matmul_shared(const MatmulOut* outs, int n_outs, const float* x, int64_t n_tok, ThreadPool& pool) {
   const Isa isa = selected_isa();
-  bool same = n_outs > 0;
-  for (int i = 1; i < n_outs && same; ++i) {
+  // One pass needs one type, width and precision, and valid shapes (matmul_isa computes,
+  // or rejects with its errors, everything else).
+  bool ok = n_outs > 0 && n_tok > 0 && outs[0].w->cols > 0 &&
+            outs[0].w->cols % quant::traits(outs[0].w->type).block_size == 0;
+  for (int i = 0; i < n_outs && ok; ++i) {
     const WeightView &a = *outs[0].w, &b = *outs[i].w;
-    same = a.type == b.type && a.cols == b.cols && a.act == b.act;
+    ok = a.type == b.type && a.cols == b.cols && a.act == b.act && b.rows >= 0;
   }
   thread_local std::vector<uint8_t> buf;
-  const SmallBatch sb = same && n_tok > 0 ? small_batch(isa, *outs[0].w, x, n_tok, buf) : SmallBatch{};
-  bool valid = sb.fn != nullptr && outs[0].w->cols > 0 && outs[0].w->cols % quant::traits(outs[0].w->type).block_size == 0;
-  for (int i = 0; i < n_outs && valid; ++i) valid = outs[i].w->rows >= 0;
-  if (!valid) {  // matmul_isa computes (or rejects with its errors) the general case
+  const SmallBatch sb = ok ? small_batch(isa, *outs[0].w, x, n_tok, pool, buf) : SmallBatch{};
+  if (sb.fn == nullptr) {
     for (int i = 0; i < n_outs; ++i) matmul_isa(isa, *outs[i].w, x, n_tok, outs[i].y, pool);
     return;
   }

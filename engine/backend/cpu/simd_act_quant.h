@@ -20,23 +20,6 @@
 
 namespace ys::cpu::simd {
 
-// Largest of 16 floats (none NaN).
-static inline float hmax16(__m512 v) {
-  alignas(64) float o[16];
-  _mm512_store_ps(o, v);
-  float m = o[0];
-  for (int i = 1; i < 16; ++i) m = std::max(m, o[i]);
-  return m;
-}
-
-static inline int32_t hsum16_epi32(__m512i v) {
-  alignas(64) int32_t o[16];
-  _mm512_store_si512(o, v);
-  int32_t s = 0;
-  for (int i = 0; i < 16; ++i) s += o[i];
-  return s;
-}
-
 static void act_q8_avx512(const float* x, ActQ8x8* out, int64_t n) {
   const int64_t nb = n / 32;
   std::memset(static_cast<void*>(out), 0, static_cast<size_t>(act_q8_groups(n)) * sizeof(ActQ8x8));
@@ -48,7 +31,7 @@ static void act_q8_avx512(const float* x, ActQ8x8* out, int64_t n) {
     const __m512 x0 = _mm512_loadu_ps(x + 32 * b), x1 = _mm512_loadu_ps(x + 32 * b + 16);
     const __m512 a0 = _mm512_max_ps(_mm512_andnot_ps(sign, x0), zero);  // NaN -> 0 (skipped)
     const __m512 a1 = _mm512_max_ps(_mm512_andnot_ps(sign, x1), zero);
-    const float amax = hmax16(_mm512_max_ps(a0, a1));
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));  // no NaN left: any order
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     const __m512 vid = _mm512_set1_ps(id);
@@ -57,7 +40,7 @@ static void act_q8_avx512(const float* x, ActQ8x8* out, int64_t n) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(g.qs[i]), _mm512_cvtepi32_epi8(q0));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(g.qs[i] + 16), _mm512_cvtepi32_epi8(q1));
     g.d[i] = d;
-    g.sum[i] = hsum16_epi32(_mm512_add_epi32(q0, q1));
+    g.sum[i] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));  // exact integers
   }
 }
 

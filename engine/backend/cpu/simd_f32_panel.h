@@ -190,6 +190,22 @@ static inline void deq_block16(const typename BlockOf<K>::type& blk, __m512& wl,
   }
 }
 
+// Bytes of the weight stream requested ahead of the rows being read (about the
+// bandwidth x latency of one core).
+constexpr size_t kPrefetchAhead = 8192;
+
+// The prefetch distance for R rows of row_bytes read together: a whole number of such row
+// groups, at least kPrefetchAhead bytes (rows are contiguous, so this walks the stream).
+static inline size_t stream_ahead(size_t group) { return group * ((kPrefetchAhead + group - 1) / group); }
+
+template <int R, int T>
+static inline void zero_acc(__m512 (&acc)[R][T]) {
+  #pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    #pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+}
+
 // One row's accumulators over 32 elements: acc[t] += wl * xl[t], then wh * xh[t].
 template <int T>
 static inline void fma_pair(__m512* acc, __m512 wl, __m512 wh, const __m512* xl, const __m512* xh) {
@@ -209,21 +225,13 @@ static inline void store_hsums(const __m512 (&acc)[R][T], float* y, int64_t ys) 
     for (int r = 0; r < R; ++r) y[t * ys + r] = hsum16(acc[r][t]);
 }
 
-// Bytes of the weight stream requested ahead of the rows being read (about the
-// bandwidth x latency of one core).
-constexpr size_t kPrefetchAhead = 8192;
-
 template <BlockKind K, int R, int T>
 static inline void fused_block(const uint8_t* w0, size_t row_bytes, int64_t nb, const float* const* x, float* y,
                                int64_t ys) {
   using B = typename BlockOf<K>::type;
-  const size_t group = R * row_bytes;
-  const size_t ahead = group * ((kPrefetchAhead + group - 1) / group);  // >= kPrefetchAhead bytes
+  const size_t ahead = stream_ahead(R * row_bytes);
   __m512 acc[R][T];
-  #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-    #pragma GCC unroll 8
-    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  zero_acc<R, T>(acc);
   for (int64_t b = 0; b < nb; ++b) {
     __m512 xl[T], xh[T];
     #pragma GCC unroll 8

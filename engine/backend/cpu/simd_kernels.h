@@ -11,6 +11,7 @@
 
 #include "engine/backend/cpu/act_quant.h"
 #include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/simd_blocks.h"
 #include "engine/backend/cpu/simd_kdeq.h"
 #include "engine/quant/blocks.h"
 
@@ -40,22 +41,7 @@ static inline __m256i sum8x8(const __m256i* v) {
   return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20), _mm256_permute2x128_si256(t0, t1, 0x31));
 }
 
-static inline __m256i unpack_nibbles(const uint8_t* qs) {
-  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m128i m = _mm_set1_epi8(0x0F);
-  const __m128i lo = _mm_and_si128(q, m), hi = _mm_and_si128(_mm_srli_epi16(q, 4), m);
-  return _mm256_set_m128i(hi, lo);
-}
 
-// Bit j of a q5 block's qh -> 0x10 in byte j (byte order of unpack_nibbles: elements 0..31).
-static inline __m256i q5_high_bytes(const uint8_t* qh) {
-  const __m256i bits = _mm256_set1_epi32(static_cast<int32_t>(quant::q5_high_bits(qh)));
-  const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
-                                        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i mask = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
-  const __m256i sel = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(bits, pick), mask), mask);
-  return _mm256_and_si256(sel, _mm256_set1_epi8(0x10));
-}
 
 enum class BlockKind { q4_0, q4_1, q8_0, q5_0, q5_1 };
 

@@ -98,13 +98,9 @@ template <KKind K, int R, int T>
 static inline void kfused_block(const uint8_t* w0, size_t row_bytes, int64_t nsb, const float* const* x, float* y,
                                 int64_t ys) {
   using B = typename KBlockOf<K>::type;
-  const size_t group = R * row_bytes;
-  const size_t ahead = group * ((kPrefetchAhead + group - 1) / group);
+  const size_t ahead = stream_ahead(R * row_bytes);
   __m512 acc[R][T];
-  #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-    #pragma GCC unroll 8
-    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  zero_acc<R, T>(acc);
   for (int64_t s = 0; s < nsb; ++s) {
     const B* blk[R];
     float d[R], dmin[R];
