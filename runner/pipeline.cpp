@@ -149,6 +149,21 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
   return out;
 }
 
+engine::GenerateStats stats_since(const engine::GenerateStats& a, const engine::GenerateStats& b) {
+  engine::GenerateStats d;
+  d.prompt_tokens = b.prompt_tokens - a.prompt_tokens;
+  d.reused_tokens = b.reused_tokens - a.reused_tokens;
+  d.generated_tokens = b.generated_tokens - a.generated_tokens;
+  d.prefill_steps = b.prefill_steps - a.prefill_steps;
+  d.decode_steps = b.decode_steps - a.decode_steps;
+  d.decode_rows = b.decode_rows - a.decode_rows;
+  d.prefill_seconds = b.prefill_seconds - a.prefill_seconds;
+  d.decode_seconds = b.decode_seconds - a.decode_seconds;
+  return d;
+}
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -257,7 +272,12 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
   SignalGuard guard;
   try {
     Progress progress(suite, static_cast<int64_t>(docs.size()), static_cast<int64_t>(docs.size() - pending.size()));
+    // Documents per engine call (and per store commit). Generation gets 8 batches' worth,
+    // so that continuous batching keeps its batch full: a finished sequence's place goes
+    // to the next document instead of the batch draining at the end of every call.
     size_t bs = static_cast<size_t>(settings_.batch_size);
+    if (!pending.empty() && !task->compares_models() && !task->requests(pending.front()).generate.empty()) bs *= 8;
+    const engine::GenerateStats gen0 = m.generate_stats();
     for (size_t at = 0; at < pending.size(); at += bs) {
       std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
                                 pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
@@ -293,9 +313,30 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
       metrics.push_back(r);
     }
     store_.set_metrics(run_id, metrics);
+    const engine::GenerateStats gen = stats_since(gen0, m.generate_stats());
+    if (gen.decode_steps > 0) {  // generation throughput, kept with the run (yardstick show)
+      const std::pair<const char*, double> rows[] = {
+          {"generation_tokens_per_s", ratio(double(gen.decode_rows), gen.decode_seconds)},
+          {"generation_mean_batch", ratio(double(gen.decode_rows), double(gen.decode_steps))},
+          {"prompt_tokens_per_s", ratio(double(gen.prompt_tokens), gen.prefill_seconds)}};
+      const char* units[] = {"tok/s", "sequences", "tok/s"};
+      for (size_t i = 0; i < 3; ++i) {
+        store::PerfRecord p;
+        p.run_id = run_id;
+        p.name = rows[i].first;
+        p.value = rows[i].second;
+        p.unit = units[i];
+        p.extra_json = nlohmann::json{{"decode_steps", gen.decode_steps}, {"decode_rows", gen.decode_rows},
+                                      {"decode_seconds", gen.decode_seconds}, {"prefill_steps", gen.prefill_steps},
+                                      {"prompt_tokens", gen.prompt_tokens}, {"prefill_seconds", gen.prefill_seconds},
+                                      {"reused_tokens", gen.reused_tokens}, {"generated_tokens", gen.generated_tokens},
+                                      {"batch_size", settings_.batch_size}}.dump();
+        store_.add_perf_result(p);
+      }
+    }
     double wall = previous_wall + seconds_since(t0);
     store_.finish_run(run_id, "done", wall, tokens, "");
-    return SuiteOutcome{run_id, suite, store_.get_metrics(run_id), static_cast<int64_t>(docs.size()), wall, tokens};
+    return SuiteOutcome{run_id, suite, store_.get_metrics(run_id), static_cast<int64_t>(docs.size()), wall, tokens, gen};
   } catch (const std::exception& e) {
     store_.finish_run(run_id, "failed", previous_wall + seconds_since(t0), tokens, e.what());
     throw;
@@ -306,6 +347,14 @@ void print_summary(const std::vector<SuiteOutcome>& outcomes) {
   for (const SuiteOutcome& o : outcomes) {
     fmt::print("\n{}  (run {}, {} docs, {:.1f} s, {:.1f} tokens/s)\n", o.suite, o.run_id, o.docs, o.wall_s,
                o.wall_s > 0 ? static_cast<double>(o.tokens) / o.wall_s : 0.0);
+    if (o.gen.decode_steps > 0) {
+      fmt::print("  generation {:.1f} tok/s ({} tokens in {:.1f} s of decode steps, mean batch {:.1f}); "
+                 "prompts {:.1f} tok/s ({} tokens in {:.1f} s, {} reused from the prefix cache)\n",
+                 ratio(double(o.gen.decode_rows), o.gen.decode_seconds), o.gen.decode_rows,
+                 o.gen.decode_seconds, ratio(double(o.gen.decode_rows), double(o.gen.decode_steps)),
+                 ratio(double(o.gen.prompt_tokens), o.gen.prefill_seconds), o.gen.prompt_tokens,
+                 o.gen.prefill_seconds, o.gen.reused_tokens);
+    }
     fmt::print("  {:<40} {:>10} {:>10} {:>7}\n", "metric", "value", "± stderr", "n");
     int shown = 0;
     for (const store::MetricRecord& m : o.metrics) {

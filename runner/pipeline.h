@@ -20,6 +20,7 @@ struct SuiteOutcome {
   int64_t docs = 0;
   double wall_s = 0;
   int64_t tokens = 0;
+  engine::GenerateStats gen;  // this run's share of the engine's generation counters
 };
 
 class Pipeline {

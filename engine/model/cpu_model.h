@@ -47,6 +47,7 @@ class CpuModel final : public Model {
     runtime::PrefixCache::Stats store;
   };
   CacheStats cache_stats() const;
+  GenerateStats generate_stats() const override { return gen_stats_; }
 
   // Feeds `tokens` (positions 0..n-1) and calls on_logits(i, row) for i in [first_out, n).
   // With use_store, also restores/saves prefix blocks (LoadOptions::prefix_cache).
@@ -74,6 +75,7 @@ class CpuModel final : public Model {
   runtime::PrefixCache store_;
   LoadOptions opt_;
   int64_t evaluated_ = 0, reused_ = 0;
+  GenerateStats gen_stats_;
   ModelInfo info_;
 };
 

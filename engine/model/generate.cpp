@@ -1,9 +1,10 @@
 // CpuModel::generate (PROTOCOLS.md §1.4) with continuous batching.
 //
-// Up to LoadOptions::batch_size sequences are active, each with its own KV cache. Every
-// step feeds each active sequence's pending tokens (one while decoding, a chunk of its
-// prompt while prefilling) through LlamaForward::forward_batch as ONE batch, so each weight
-// is streamed once per step for all sequences; attention stays per sequence. A sequence
+// Up to LoadOptions::batch_size sequences are active, each with its own KV cache. A step
+// is either a prompt step (chunks of the prompts still to be prefilled) or a decode step
+// (one token of every active sequence), run through LlamaForward::forward_batch as ONE
+// batch, so each weight is streamed once per step for all its sequences; attention stays
+// per sequence. A sequence
 // leaves when it ends (stop string, EOS, max tokens, full context) and the next request
 // joins. With LoadOptions::prefix_cache, a joining prompt starts from the prefix blocks
 // in the store (a few-shot prefix shared by all prompts is computed once) and a prefilled
@@ -14,6 +15,7 @@
 #include "engine/runtime/sampler.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 namespace ys::engine {
@@ -109,7 +111,8 @@ std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest
       a.req = next, a.slot = slot, a.cost = cost;
       a.seq = std::move(prompts[next]);
       a.n_prompt = int64_t(a.seq.size());
-      if (opt_.prefix_cache) a.n_cached = store_.restore(a.seq.data(), 0, a.n_prompt - 1, slots[slot]);
+      if (opt_.prefix_cache && r.max_tokens > 0) a.n_cached = store_.restore(a.seq.data(), 0, a.n_prompt - 1, slots[slot]);
+      gen_stats_.reused_tokens += a.n_cached;
       for (const auto& s : r.stop) a.max_stop = std::max(a.max_stop, s.size());
       a.cfg = {r.sampler.temperature, r.sampler.top_k, r.sampler.top_p};
       a.rng.emplace(r.sampler.seed);
@@ -140,19 +143,27 @@ std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest
       if (next >= reqs.size()) break;
       continue;
     }
-    // One batch: each active sequence's pending tokens (prefill limited per step).
+    // One step: prompt chunks of the sequences still prefilling (up to kPrefillChunk tokens
+    // in all) if there are any, otherwise one token of every active sequence. Keeping the
+    // two kinds of step apart times generation on its own (GenerateStats) and costs one
+    // extra pass over the weights per prompt chunk.
     batch.clear(), out_rows.clear(), out_seq.clear();
-    int64_t rows = 0, prefill_left = kPrefillChunk;
+    bool prefill = false;
+    for (const Active& a : active) prefill = prefill || int64_t(a.seq.size()) - a.n_cached > 1;
+    int64_t rows = 0, prefill_left = kPrefillChunk, prompt_rows = 0;
     for (size_t i = 0; i < active.size(); ++i) {
       Active& a = active[i];
       const int64_t pending = int64_t(a.seq.size()) - a.n_cached;
-      const int64_t take = pending == 1 ? 1 : std::min(pending, prefill_left);
+      if (prefill != (pending > 1)) continue;
+      const int64_t take = prefill ? std::min(pending, prefill_left) : pending;
       if (take <= 0) continue;
-      if (pending > 1) prefill_left -= take;
+      if (prefill) prefill_left -= take;
       batch.push_back({&a.seq[size_t(a.n_cached)], take, a.n_cached, &slots[a.slot]});
       rows += take;
+      prompt_rows += std::max<int64_t>(0, std::min(a.n_prompt, a.n_cached + take) - a.n_cached);
       if (take == pending) out_rows.push_back(rows - 1), out_seq.push_back(i);
     }
+    const auto t_step = std::chrono::steady_clock::now();
     logits.resize(size_t(std::max<int64_t>(1, int64_t(out_rows.size())) * nv));
     fwd_->forward_batch(batch.data(), int64_t(batch.size()), out_rows.data(), int64_t(out_rows.size()),
                         logits.data());
@@ -184,6 +195,11 @@ std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest
       }
       if (res.text.size() + 1 > a.max_stop) stream.set_safe(a.req, res.text.size() + 1 - std::max<size_t>(1, a.max_stop));
     }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_step).count();
+    gen_stats_.prompt_tokens += prompt_rows;
+    gen_stats_.generated_tokens += int64_t(out_seq.size());
+    if (prefill) ++gen_stats_.prefill_steps, gen_stats_.prefill_seconds += secs;
+    else ++gen_stats_.decode_steps, gen_stats_.decode_rows += rows, gen_stats_.decode_seconds += secs;
     stream.flush(out);
   }
   return out;

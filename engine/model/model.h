@@ -84,6 +84,19 @@ struct ModelInfo {
   std::string activations;   // "f32" or "int8" (LoadOptions::activations)
 };
 
+// Where generate() spent its time, summed over the calls since the model was loaded.
+// Prompt steps and generation steps are separate forward passes (the scheduler never mixes
+// them), so generated_tokens / decode_seconds is the generation throughput and, with
+// batch_size 1, exactly batch-1 decode.
+struct GenerateStats {
+  int64_t prompt_tokens = 0;     // prompt positions run through the model
+  int64_t reused_tokens = 0;     // prompt positions restored from the prefix cache instead
+  int64_t generated_tokens = 0;  // tokens sampled (including one that ended a sequence)
+  int64_t prefill_steps = 0, decode_steps = 0;
+  int64_t decode_rows = 0;       // sequence-steps in decode steps (mean batch = decode_rows / decode_steps)
+  double prefill_seconds = 0, decode_seconds = 0;  // forward passes and sampling
+};
+
 // Streaming callback for generate: called with each new piece of decoded text.
 using TextSink = void (*)(void* user, const std::string& piece);
 
@@ -105,6 +118,8 @@ class Model {
   // where `logits` predicts ids[pos + 1]. Used to compare quantization settings (KL divergence).
   using LogitsFn = std::function<void(int64_t pos, const float* logits, int64_t n_vocab)>;
   virtual void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn);
+  // Throughput counters of generate() (zeros for an engine that does not keep them).
+  virtual GenerateStats generate_stats() const { return {}; }
 };
 
 // Loads a GGUF model into the embedded CPU engine. Throws ys::Error.

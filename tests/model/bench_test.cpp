@@ -3,7 +3,8 @@
 //  * MMLU-shaped loglikelihood: 4 subjects x 3 questions, 5-shot prefixes, 4 answers,
 //    one document per call with subjects interleaved (as --shard or any order gives),
 //    prefix cache on vs --no-prefix-cache. Results must be bitwise identical.
-//  * GSM8K-shaped generation: 16 prompts x 64 new tokens (greedy), batch 16 vs batch 1.
+//  * GSM8K-shaped generation: 32 five-shot prompts x 64 new tokens (greedy), batch 16 vs
+//    batch 1, generation tokens/s of the decode steps (GenerateStats).
 #include "tests/model/helpers.h"
 
 #include <catch2/catch.hpp>
@@ -99,38 +100,77 @@ TEST_CASE("bench: prefix cache on an MMLU-shaped workload", "[.bench]") {
                        << "x; load average " << load_avg());
 }
 
+// A GSM8K-shaped prompt: five worked examples (different for every prompt, as lm-eval's
+// gsm8k draws them) and a question, about 1,000 tokens with SmolLM2's tokenizer when
+// `shots` is 5 (set YS_BENCH_SHOTS=0 for short prompts).
+static std::string gsm8k_prompt(int i, int shots) {
+  auto qa = [](int k) {
+    const int a = 12 + 7 * k, b = 3 + k % 9, c = 5 + (k * 13) % 17;
+    return "Question: A bakery sells " + std::to_string(a) + " loaves of bread in the morning and " +
+           std::to_string(b) + " times as many in the afternoon. Each loaf costs $" + std::to_string(c) +
+           ". If the bakery pays a supplier a third of what it takes in, how much money does it keep at the "
+           "end of the day, and how many loaves did it sell in total?\nAnswer: In the afternoon it sells " +
+           std::to_string(a) + " * " + std::to_string(b) + " = <<" + std::to_string(a) + "*" + std::to_string(b) +
+           "=" + std::to_string(a * b) + ">>" + std::to_string(a * b) + " loaves. In total it sells " +
+           std::to_string(a) + " + " + std::to_string(a * b) + " = " + std::to_string(a + a * b) +
+           " loaves, which bring in " + std::to_string(a + a * b) + " * " + std::to_string(c) + " = $" +
+           std::to_string((a + a * b) * c) + ". It pays a third to the supplier and keeps two thirds, so it "
+           "keeps $" + std::to_string((a + a * b) * c * 2 / 3) + ".\n#### " + std::to_string((a + a * b) * c * 2 / 3) +
+           "\n\n";
+  };
+  std::string p;
+  for (int s = 0; s < shots; ++s) p += qa(100 + 5 * i + s);
+  return p + "Question: Natalia sold clips to " + std::to_string(12 + 7 * i) +
+         " of her friends in April, and then she sold half as many clips in May. How many clips did "
+         "Natalia sell altogether in April and May?\nAnswer:";
+}
+
+// Generation throughput as `yardstick run` reports it: tokens sampled in decode steps per
+// second of decode steps (prompt steps are separate and not counted), batch 16 vs batch 1.
 TEST_CASE("bench: continuous batching generation tokens/s", "[.bench]") {
   if (!std::filesystem::exists(real_model())) {
     WARN("skipped: " << real_model() << " is missing");
     return;
   }
+  const char* shots_env = std::getenv("YS_BENCH_SHOTS");
+  const int shots = shots_env ? std::atoi(shots_env) : 5;
+  const char* n_env = std::getenv("YS_BENCH_PROMPTS");
+  const int n_prompts = n_env ? std::max(1, std::atoi(n_env)) : 32;
   std::vector<engine::GenerateRequest> reqs;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < n_prompts; ++i) {
     engine::GenerateRequest r;
-    r.prompt = "Question: Natalia sold clips to " + std::to_string(12 + 7 * i) +
-               " of her friends in April, and then she sold half as many clips in May. How many clips did "
-               "Natalia sell altogether in April and May?\nAnswer:";
+    r.prompt = gsm8k_prompt(i, shots);
     r.max_tokens = 64;
     r.stop = {"\x01never"};  // no early stop: every request generates 64 tokens (unless EOS)
     reqs.push_back(r);
   }
   std::vector<std::vector<engine::GenerateResult>> res(2);
-  double secs[2];
-  int toks[2] = {0, 0};
+  double tok_s[2] = {0, 0}, batch[2] = {0, 0}, prompt_tok_s[2] = {0, 0};
+  int64_t prompt_tokens = 0;
   for (int k = 0; k < 2; ++k) {
     engine::LoadOptions o;
     o.threads = 2;
     o.batch_size = k == 0 ? 1 : 16;
     if (const char* act = std::getenv("YS_BENCH_ACTIVATIONS")) o.activations = act;  // f32 (default) | int8
     engine::CpuModel m(real_model(), o);
-    secs[k] = best_seconds([&] { res[size_t(k)] = m.generate(reqs); });
-    for (const auto& g : res[size_t(k)]) toks[k] += g.n_tokens;
+    for (int rep = 0; rep < repeats(); ++rep) {
+      const engine::GenerateStats s0 = m.generate_stats();
+      res[size_t(k)] = m.generate(reqs);
+      const engine::GenerateStats s1 = m.generate_stats();
+      const double rows = double(s1.decode_rows - s0.decode_rows);
+      tok_s[k] = std::max(tok_s[k], rows / (s1.decode_seconds - s0.decode_seconds));
+      batch[k] = rows / double(s1.decode_steps - s0.decode_steps);
+      prompt_tok_s[k] = std::max(prompt_tok_s[k], double(s1.prompt_tokens - s0.prompt_tokens) /
+                                                      (s1.prefill_seconds - s0.prefill_seconds));
+      prompt_tokens = s1.prompt_tokens - s0.prompt_tokens;
+    }
   }
   for (size_t i = 0; i < reqs.size(); ++i) CHECK(res[0][i].text == res[1][i].text);
-  WARN("generation 16 prompts x <= 64 tokens, threads 2, activations "
-       << (std::getenv("YS_BENCH_ACTIVATIONS") ? std::getenv("YS_BENCH_ACTIVATIONS") : "f32") << ": batch 1 " << toks[0] / secs[0] << " tok/s (" << secs[0]
-                                                                   << " s), batch 16 " << toks[1] / secs[1]
-                                                                   << " tok/s (" << secs[1] << " s); speed-up "
-                                                                   << secs[0] / secs[1] << "x; load average "
-                                                                   << load_avg());
+  WARN("generation, " << n_prompts << " prompts of " << shots << " shots (" << prompt_tokens / n_prompts
+                      << " tokens each on average) x <= 64 new tokens, threads 2, activations "
+                      << (std::getenv("YS_BENCH_ACTIVATIONS") ? std::getenv("YS_BENCH_ACTIVATIONS") : "f32")
+                      << ": decode steps batch 1 " << tok_s[0] << " tok/s, batch 16 " << tok_s[1]
+                      << " tok/s (mean batch " << batch[1] << "); speed-up " << tok_s[1] / tok_s[0]
+                      << "x; prompt steps " << prompt_tok_s[0] << " / " << prompt_tok_s[1]
+                      << " tok/s; load average " << load_avg());
 }

@@ -190,6 +190,53 @@ TEST_CASE("continuous batching: each generation is bitwise identical to generati
   check(small.generate(reqs), false);
 }
 
+TEST_CASE("generate statistics: prompt steps and decode steps are separate and fully counted") {
+  const auto reqs = gen_requests();
+  auto delta = [](const engine::GenerateStats& a, const engine::GenerateStats& b) {
+    engine::GenerateStats d;
+    d.prompt_tokens = b.prompt_tokens - a.prompt_tokens, d.reused_tokens = b.reused_tokens - a.reused_tokens;
+    d.generated_tokens = b.generated_tokens - a.generated_tokens;
+    d.prefill_steps = b.prefill_steps - a.prefill_steps, d.decode_steps = b.decode_steps - a.decode_steps;
+    d.decode_rows = b.decode_rows - a.decode_rows;
+    d.prefill_seconds = b.prefill_seconds - a.prefill_seconds, d.decode_seconds = b.decode_seconds - a.decode_seconds;
+    return d;
+  };
+  for (int batch : {1, 7})
+    for (bool cache : {false, true}) {
+      INFO("batch " << batch << ", prefix cache " << cache);
+      engine::CpuModel m(model_file(), opts(2, cache, int64_t(1) << 30, batch));
+      for (int round = 0; round < 2; ++round) {  // round 1 finds every prompt in the prefix cache (if on)
+        INFO("round " << round);
+        const engine::GenerateStats s0 = m.generate_stats();
+        const auto res = m.generate(reqs);
+        const engine::GenerateStats s = delta(s0, m.generate_stats());
+        int64_t sampled = 0, prompts = 0, first_from_prompt_step = 0;
+        for (size_t i = 0; i < reqs.size(); ++i) {
+          if (reqs[i].max_tokens <= 0) continue;  // ends before any step
+          sampled += res[i].n_tokens + (res[i].reason == engine::StopReason::eos ? 1 : 0);
+          prompts += res[i].n_prompt_tokens;
+          // The first token comes from a prompt step when more than one prompt position is run.
+          first_from_prompt_step += res[i].n_prompt_tokens >= 2;
+        }
+        // Every prompt position is either run or restored (the last one is always run).
+        CHECK(s.prompt_tokens + s.reused_tokens == prompts);
+        CHECK(s.generated_tokens == sampled);
+        if (!cache) {
+          CHECK(s.reused_tokens == 0);
+          CHECK(s.decode_rows == sampled - first_from_prompt_step);  // one row per later token
+        } else if (round == 1) {
+          CHECK(s.reused_tokens > 0);
+        }
+        CHECK(s.decode_rows <= int64_t(batch) * s.decode_steps);  // never more rows than the batch
+        CHECK(s.decode_rows >= s.decode_steps);
+        CHECK(s.decode_steps > 0);
+        CHECK(s.prefill_steps > 0);
+        CHECK(s.decode_seconds > 0);
+        CHECK(s.prefill_seconds > 0);
+      }
+    }
+}
+
 TEST_CASE("LoadOptions::bos: auto follows the tokenizer metadata, on/off force it") {
   engine::LoadOptions on = opts(1), off = opts(1);
   on.bos = "on", off.bos = "off";

@@ -17,6 +17,13 @@
 
 namespace ys::cpu::attn_simd {
 
+// Keys and values stream from memory once the cache outgrows L3 (decode at long context):
+// rows are prefetched this many keys ahead, every cache line of the head's n floats.
+constexpr int64_t kPrefetchKeys = 48;
+inline void prefetch_row(const float* p, int n) {
+  for (int i = 0; i < n; i += 16) __builtin_prefetch(p + i, 0, 3);
+}
+
 // Step 1 for all keys and heads of the unit: sc[g*np + j] = s_j of head g (any head_dim;
 // the fallback of qk_pass for the head_dims it does not unroll).
 template <class T>
@@ -95,6 +102,8 @@ void qk_heads(const AttnUnit& u, int g0, float* sc, int64_t np) {
   const int64_t n = u.n_pos;
   for (int64_t j0 = 0; j0 < n; j0 += 16) {
     const int kn = n - j0 < 16 ? int(n - j0) : 16;
+    if (j0 + 16 + kPrefetchKeys <= n)
+      for (int kk = 0; kk < 16; ++kk) prefetch_row(u.k + (j0 + kPrefetchKeys + kk) * u.kv_stride, hd);
     for (int kk = 0; kk < kn; ++kk) {
       const float* p = u.k + (j0 + kk) * u.kv_stride;
       V acc[GH];
@@ -166,6 +175,7 @@ void pv_tile(const AttnUnit& u, int g0, int col0, const float* sc, int64_t np) {
   const int64_t n = u.n_pos;
   for (int64_t j = 0; j < n; ++j) {
     const float* vr = u.v + j * u.kv_stride + col0;
+    if (j + kPrefetchKeys < n) prefetch_row(vr + kPrefetchKeys * u.kv_stride, 16 * CW < hd - col0 ? 16 * CW : hd - col0);
     V vv[CW];
     for (int c = 0; c < CW; ++c) vv[c] = PARTIAL ? T::loadz(vr + 16 * c, mk[c]) : T::load(vr + 16 * c);
     for (int g = 0; g < GH; ++g) {
