@@ -149,6 +149,14 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
   return out;
 }
 
+// True when every pending document asks only for generations (gsm8k, humaneval, WMT):
+// such a run streams through the engine in one call (Pipeline::run_suite).
+bool generation_only(const suites::Task& task, const std::vector<size_t>& pending) {
+  if (pending.empty() || task.compares_models()) return false;
+  const suites::DocRequests first = task.requests(pending.front());
+  return !first.generate.empty() && first.loglikelihood.empty();
+}
+
 engine::GenerateStats stats_since(const engine::GenerateStats& a, const engine::GenerateStats& b) {
   engine::GenerateStats d;
   d.prompt_tokens = b.prompt_tokens - a.prompt_tokens;
@@ -272,24 +280,76 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
   SignalGuard guard;
   try {
     Progress progress(suite, static_cast<int64_t>(docs.size()), static_cast<int64_t>(docs.size() - pending.size()));
-    // Documents per engine call (and per store commit). Generation gets 8 batches' worth,
-    // so that continuous batching keeps its batch full: a finished sequence's place goes
-    // to the next document instead of the batch draining at the end of every call.
-    size_t bs = static_cast<size_t>(settings_.batch_size);
-    if (!pending.empty() && !task->compares_models() && !task->requests(pending.front()).generate.empty()) bs *= 8;
+    const size_t bs = static_cast<size_t>(settings_.batch_size);
     const engine::GenerateStats gen0 = m.generate_stats();
-    for (size_t at = 0; at < pending.size(); at += bs) {
-      std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
-                                pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
-      int64_t batch_tokens = 0;
-      std::vector<suites::Sample> samples =
-          run_batch(*task, m, task->compares_models() ? &baseline_model() : nullptr, batch, batch_tokens);
+    auto store_samples = [&](const std::vector<suites::Sample>& samples, int64_t batch_tokens) {
       std::vector<store::SampleRecord> records;
       for (const auto& s : samples) records.push_back(to_record(s));
       store_.append_samples(run_id, records);
       tokens += batch_tokens;
-      progress.advance(static_cast<int64_t>(batch.size()), batch_tokens);
+      progress.advance(static_cast<int64_t>(samples.size()), batch_tokens);
+    };
+    auto check_interrupt = [&] {
       if (g_interrupted.load()) fail(ErrorKind::io, "interrupted; continue with `yardstick run --resume {}`", run_id);
+    };
+    if (generation_only(*task, pending)) {
+      // Every pending document's requests go to the engine in ONE call, so continuous
+      // batching never drains between groups of documents; documents are scored and stored
+      // in groups of --batch-size as their requests finish.
+      std::vector<suites::DocRequests> reqs(pending.size());
+      std::vector<suites::DocResults> results(pending.size());
+      std::vector<size_t> left(pending.size());
+      std::vector<engine::GenerateRequest> gen;
+      std::vector<std::pair<size_t, size_t>> owner;  // request -> (pending slot, index in its document)
+      std::vector<size_t> done;                      // finished slots not yet stored
+      for (size_t d = 0; d < pending.size(); ++d) {
+        reqs[d] = task->requests(pending[d]);
+        if (!reqs[d].loglikelihood.empty())
+          fail(ErrorKind::internal, "{}: document {} mixes loglikelihood and generation requests", suite, task->doc_id(pending[d]));
+        left[d] = reqs[d].generate.size();
+        results[d].generate.resize(left[d]);
+        for (size_t k = 0; k < left[d]; ++k) gen.push_back(reqs[d].generate[k]), owner.emplace_back(d, k);
+        if (left[d] == 0) done.push_back(d);
+      }
+      auto flush = [&] {
+        if (done.empty()) return;
+        std::vector<size_t> ids;
+        std::vector<suites::DocRequests> rq;
+        std::vector<suites::DocResults> rs;
+        int64_t batch_tokens = 0;
+        for (size_t d : done) {
+          ids.push_back(pending[d]);
+          rq.push_back(std::move(reqs[d]));
+          rs.push_back(std::move(results[d]));
+          for (const auto& g : rs.back().generate) batch_tokens += g.n_tokens + g.n_prompt_tokens;
+        }
+        done.clear();
+        store_samples(task->score_batch(ids, rq, rs), batch_tokens);
+      };
+      const std::vector<engine::GenerateResult> all =
+          m.generate_streamed(gen, [&](size_t i, const engine::GenerateResult& r) {
+            if (i >= owner.size()) fail(ErrorKind::internal, "engine reported request {} of {}", i, owner.size());
+            const auto [d, k] = owner[i];
+            results[d].generate[k] = r;
+            if (--left[d] == 0) done.push_back(d);
+            if (done.size() >= bs) flush();
+            if (g_interrupted.load()) flush(), check_interrupt();
+          });
+      if (all.size() != gen.size())
+        fail(ErrorKind::internal, "engine returned {} results for {} requests", all.size(), gen.size());
+      for (size_t d = 0; d < pending.size(); ++d)
+        if (left[d] != 0) fail(ErrorKind::internal, "document {}: {} requests never reported done", task->doc_id(pending[d]), left[d]);
+      flush();
+    } else {
+      for (size_t at = 0; at < pending.size(); at += bs) {
+        std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
+                                  pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
+        int64_t batch_tokens = 0;
+        std::vector<suites::Sample> samples =
+            run_batch(*task, m, task->compares_models() ? &baseline_model() : nullptr, batch, batch_tokens);
+        store_samples(samples, batch_tokens);
+        check_interrupt();
+      }
     }
     progress.finish();
 

@@ -32,6 +32,7 @@ class CpuModel final : public Model {
   std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& reqs) override;
   std::vector<GenerateResult> generate(const std::vector<GenerateRequest>& reqs, TextSink sink = nullptr,
                                        void* user = nullptr) override;
+  std::vector<GenerateResult> generate_streamed(const std::vector<GenerateRequest>& reqs, const DoneFn& on_done) override;
   std::vector<TokenLogprob> token_logprobs(const std::string& text) override;
   std::vector<int32_t> tokenize(const std::string& text, bool add_bos) const override;
   std::string detokenize(const std::vector<int32_t>& ids) const override;
@@ -60,6 +61,9 @@ class CpuModel final : public Model {
   // (MMLU's " A".." D") from ONE pass; a group of one is the general case.
   void score_group(const std::vector<EncodedPair>& enc, const std::vector<size_t>& group,
                    std::vector<LoglikelihoodResult>& out);
+  // generate() and generate_streamed(); on_done may be null.
+  std::vector<GenerateResult> generate_impl(const std::vector<GenerateRequest>& reqs, TextSink sink, void* user,
+                                            const DoneFn* on_done);
   // Throws ys::Error(invalid_input) when n positions of keys/values exceed the budget.
   void check_kv_budget(int64_t n, const std::string& what) const;
 

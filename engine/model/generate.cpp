@@ -65,6 +65,16 @@ class OrderedSink {
 }  // namespace
 
 std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest>& reqs, TextSink sink, void* user) {
+  return generate_impl(reqs, sink, user, nullptr);
+}
+
+std::vector<GenerateResult> CpuModel::generate_streamed(const std::vector<GenerateRequest>& reqs,
+                                                        const DoneFn& on_done) {
+  return generate_impl(reqs, nullptr, nullptr, &on_done);
+}
+
+std::vector<GenerateResult> CpuModel::generate_impl(const std::vector<GenerateRequest>& reqs, TextSink sink,
+                                                    void* user, const DoneFn* on_done) {
   const int64_t n_ctx = kv_.n_ctx(), nv = h_.n_vocab, bpp = kv_.bytes_per_pos();
   const int64_t budget_pos = opt_.kv_memory_bytes / bpp;
   std::vector<GenerateResult> out(reqs.size());
@@ -123,11 +133,13 @@ std::vector<GenerateResult> CpuModel::generate(const std::vector<GenerateRequest
   // Ends sequence `i` of `active` with `reason`.
   auto finish = [&](size_t i, StopReason reason) {
     Active& a = active[i];
-    out[a.req].reason = reason;
-    stream.finish(a.req);
+    const size_t req = a.req;
+    out[req].reason = reason;
+    stream.finish(req);
     free_slots.push_back(a.slot);
     used_pos -= a.cost;
     active.erase(active.begin() + std::ptrdiff_t(i));
+    if (on_done) (*on_done)(req, out[req]);
   };
 
   while (true) {

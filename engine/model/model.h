@@ -120,6 +120,12 @@ class Model {
   virtual void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn);
   // Throughput counters of generate() (zeros for an engine that does not keep them).
   virtual GenerateStats generate_stats() const { return {}; }
+  // generate() that also hands over each request's result as soon as it is final (in
+  // completion order), so that a caller can store finished work while later requests still
+  // run. The default reports them all, in order, after generate() returns. An exception
+  // thrown by on_done ends the call.
+  using DoneFn = std::function<void(size_t index, const GenerateResult& result)>;
+  virtual std::vector<GenerateResult> generate_streamed(const std::vector<GenerateRequest>& reqs, const DoneFn& on_done);
 };
 
 // Loads a GGUF model into the embedded CPU engine. Throws ys::Error.

@@ -1,6 +1,7 @@
 // `yardstick compare` drift end to end (issue 9): two runs of one synthetic model with
 // different batch sizes (and --deterministic, which the CPU accepts and records) report
-// bitwise-identical outputs, since the CPU engine is batch-invariant.
+// bitwise-identical outputs, since the CPU engine is batch-invariant. The GSM8K runs also
+// report and store their generation throughput.
 #include "tests/e2e/harness.h"
 
 #include <catch2/catch.hpp>
@@ -23,9 +24,19 @@ TEST_CASE("compare: runs with batch sizes 1 and 7 show no drift on CPU", "[e2e][
       Result r = fx.run_eval(db, args);
       INFO(r.all());
       REQUIRE(r.rc == 0);
+      // Generation suites report their generation throughput (decode steps only).
+      const bool gen = suite == "gsm8k";
+      CHECK((r.out.find("generation ") != std::string::npos) == gen);
+      if (gen && args == a) CHECK(r.out.find("mean batch 1.0)") != std::string::npos);
     }
     const std::vector<RunRow> rs = runs(db);
     REQUIRE(rs.size() == 2);
+    if (suite == "gsm8k") {  // ... and store it with the run, where show prints it
+      Result sh = run({"show", rs[1].id, "--db", db}, fx.dir.path());
+      INFO(sh.all());
+      CHECK(sh.out.find("generation_tokens_per_s") != std::string::npos);
+      CHECK(sh.out.find("prompt_tokens_per_s") != std::string::npos);
+    }
     CHECK(json::parse(rs[0].settings_json)["deterministic"] == false);
     CHECK(json::parse(rs[1].settings_json)["deterministic"] == true);
 

@@ -144,13 +144,15 @@ TEST_CASE("bench: continuous batching generation tokens/s", "[.bench]") {
     r.stop = {"\x01never"};  // no early stop: every request generates 64 tokens (unless EOS)
     reqs.push_back(r);
   }
+  const char* b_env = std::getenv("YS_BENCH_BATCH");
+  const int batch_size = b_env ? std::max(2, std::atoi(b_env)) : 16;
   std::vector<std::vector<engine::GenerateResult>> res(2);
   double tok_s[2] = {0, 0}, batch[2] = {0, 0}, prompt_tok_s[2] = {0, 0};
   int64_t prompt_tokens = 0;
   for (int k = 0; k < 2; ++k) {
     engine::LoadOptions o;
     o.threads = 2;
-    o.batch_size = k == 0 ? 1 : 16;
+    o.batch_size = k == 0 ? 1 : batch_size;
     if (const char* act = std::getenv("YS_BENCH_ACTIVATIONS")) o.activations = act;  // f32 (default) | int8
     engine::CpuModel m(real_model(), o);
     for (int rep = 0; rep < repeats(); ++rep) {
@@ -169,7 +171,7 @@ TEST_CASE("bench: continuous batching generation tokens/s", "[.bench]") {
   WARN("generation, " << n_prompts << " prompts of " << shots << " shots (" << prompt_tokens / n_prompts
                       << " tokens each on average) x <= 64 new tokens, threads 2, activations "
                       << (std::getenv("YS_BENCH_ACTIVATIONS") ? std::getenv("YS_BENCH_ACTIVATIONS") : "f32")
-                      << ": decode steps batch 1 " << tok_s[0] << " tok/s, batch 16 " << tok_s[1]
+                      << ": decode steps batch 1 " << tok_s[0] << " tok/s, batch " << batch_size << " " << tok_s[1]
                       << " tok/s (mean batch " << batch[1] << "); speed-up " << tok_s[1] / tok_s[0]
                       << "x; prompt steps " << prompt_tok_s[0] << " / " << prompt_tok_s[1]
                       << " tok/s; load average " << load_avg());

@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <cstring>
 
 using namespace ys;
@@ -188,6 +191,40 @@ TEST_CASE("continuous batching: each generation is bitwise identical to generati
   // A budget for ~2 sequences at a time: admission waits for memory, results unchanged.
   engine::CpuModel small(model_file(), opts(2, true, 2 * 2 * 32 * 4 * 400, 32));
   check(small.generate(reqs), false);
+}
+
+TEST_CASE("generate_streamed reports every request once, final, as it finishes") {
+  const auto reqs = gen_requests();
+  engine::CpuModel m(model_file(), opts(2, true, int64_t(1) << 30, 7));
+  const auto ref = m.generate(reqs);
+  std::vector<size_t> order;
+  std::vector<engine::GenerateResult> seen(reqs.size());
+  const auto got = m.generate_streamed(reqs, [&](size_t i, const engine::GenerateResult& r) {
+    REQUIRE(i < reqs.size());
+    order.push_back(i);
+    seen[i] = r;
+  });
+  REQUIRE(order.size() == reqs.size());
+  std::vector<size_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i) CHECK(sorted[i] == i);  // each request exactly once
+  CHECK_FALSE(std::is_sorted(order.begin(), order.end()));            // completion order, not request order
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    CHECK(seen[i].text == ref[i].text);  // reported results are final
+    CHECK(seen[i].n_tokens == ref[i].n_tokens);
+    CHECK(seen[i].reason == ref[i].reason);
+    CHECK(got[i].text == ref[i].text);
+  }
+  // A callback that throws ends the call; the model stays usable and gives the same results.
+  size_t calls = 0;
+  CHECK_THROWS_WITH(m.generate_streamed(reqs,
+                                        [&](size_t, const engine::GenerateResult&) {
+                                          if (++calls == 3) throw std::runtime_error("stop here");
+                                        }),
+                    "stop here");
+  CHECK(calls == 3);
+  const auto again = m.generate(reqs);
+  for (size_t i = 0; i < reqs.size(); ++i) CHECK(again[i].text == ref[i].text);
 }
 
 TEST_CASE("generate statistics: prompt steps and decode steps are separate and fully counted") {

@@ -127,7 +127,7 @@ TEST_CASE("attention matches a naive fp64 attention for every variant and shape"
     double worst = 0.0;
     for (const Shape& s : kShapes) {
       for (int64_t n_tok : {1, 37}) {
-        for (int64_t pos0 : {0, 23}) {
+        for (int64_t pos0 : {0, 23, 141}) {
           for (float amp : {1.0f, 4.0f}) {
             const Seq sq = make_seq(s, n_tok, pos0, uint32_t(n_tok * 7 + pos0), amp);
             const std::vector<float> got = run_one(isa, s, sq, pool);
@@ -169,14 +169,16 @@ TEST_CASE("very peaked scores (underflowing exp terms) stay accurate") {
 TEST_CASE("every ISA variant gives the same bits as the scalar routine") {
   ThreadPool pool(2);
   for (const Shape& s : kShapes) {
-    for (int64_t n_tok : {1, 5, 37}) {
-      const Seq sq = make_seq(s, n_tok, 19, uint32_t(s.head_dim + n_tok), 3.0f);
-      const std::vector<float> base = run_one(Isa::scalar, s, sq, pool);
-      for (Isa isa : variants()) {
-        INFO(isa_label(isa) << " hd " << s.head_dim << " n_head " << s.n_head << " n_tok " << n_tok);
-        CHECK(same_bits(run_one(isa, s, sq, pool), base));
+    // pos0 150: rows of a unit span several 64-key blocks, whose partial sums carry over.
+    for (int64_t pos0 : {19, 150})
+      for (int64_t n_tok : {1, 5, 37}) {
+        const Seq sq = make_seq(s, n_tok, pos0, uint32_t(s.head_dim + n_tok + pos0), 3.0f);
+        const std::vector<float> base = run_one(Isa::scalar, s, sq, pool);
+        for (Isa isa : variants()) {
+          INFO(isa_label(isa) << " hd " << s.head_dim << " n_head " << s.n_head << " n_tok " << n_tok << " pos0 " << pos0);
+          CHECK(same_bits(run_one(isa, s, sq, pool), base));
+        }
       }
-    }
   }
 }
 
