@@ -157,19 +157,6 @@ bool generation_only(const suites::Task& task, const std::vector<size_t>& pendin
   return !first.generate.empty() && first.loglikelihood.empty();
 }
 
-engine::GenerateStats stats_since(const engine::GenerateStats& a, const engine::GenerateStats& b) {
-  engine::GenerateStats d;
-  d.prompt_tokens = b.prompt_tokens - a.prompt_tokens;
-  d.reused_tokens = b.reused_tokens - a.reused_tokens;
-  d.generated_tokens = b.generated_tokens - a.generated_tokens;
-  d.prefill_steps = b.prefill_steps - a.prefill_steps;
-  d.decode_steps = b.decode_steps - a.decode_steps;
-  d.decode_rows = b.decode_rows - a.decode_rows;
-  d.prefill_seconds = b.prefill_seconds - a.prefill_seconds;
-  d.decode_seconds = b.decode_seconds - a.decode_seconds;
-  return d;
-}
-
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -373,7 +360,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
       metrics.push_back(r);
     }
     store_.set_metrics(run_id, metrics);
-    const engine::GenerateStats gen = stats_since(gen0, m.generate_stats());
+    const engine::GenerateStats gen = m.generate_stats() - gen0;
     if (gen.decode_steps > 0) {  // generation throughput, kept with the run (yardstick show)
       const std::pair<const char*, double> rows[] = {
           {"generation_tokens_per_s", ratio(double(gen.decode_rows), gen.decode_seconds)},

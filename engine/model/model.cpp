@@ -9,6 +9,19 @@ void Model::next_token_logits(const std::vector<int32_t>& /*ids*/, const LogitsF
   fail(ErrorKind::unsupported, "{}: this engine does not expose next-token logits", info().path);
 }
 
+GenerateStats operator-(const GenerateStats& after, const GenerateStats& before) {
+  GenerateStats d;
+  d.prompt_tokens = after.prompt_tokens - before.prompt_tokens;
+  d.reused_tokens = after.reused_tokens - before.reused_tokens;
+  d.generated_tokens = after.generated_tokens - before.generated_tokens;
+  d.prefill_steps = after.prefill_steps - before.prefill_steps;
+  d.decode_steps = after.decode_steps - before.decode_steps;
+  d.decode_rows = after.decode_rows - before.decode_rows;
+  d.prefill_seconds = after.prefill_seconds - before.prefill_seconds;
+  d.decode_seconds = after.decode_seconds - before.decode_seconds;
+  return d;
+}
+
 std::vector<GenerateResult> Model::generate_streamed(const std::vector<GenerateRequest>& reqs, const DoneFn& on_done) {
   std::vector<GenerateResult> out = generate(reqs);
   for (size_t i = 0; i < out.size(); ++i) on_done(i, out[i]);

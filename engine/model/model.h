@@ -96,6 +96,8 @@ struct GenerateStats {
   int64_t decode_rows = 0;       // sequence-steps in decode steps (mean batch = decode_rows / decode_steps)
   double prefill_seconds = 0, decode_seconds = 0;  // forward passes and sampling
 };
+// The counts of the work between two readings of Model::generate_stats().
+GenerateStats operator-(const GenerateStats& after, const GenerateStats& before);
 
 // Streaming callback for generate: called with each new piece of decoded text.
 using TextSink = void (*)(void* user, const std::string& piece);

@@ -158,13 +158,12 @@ TEST_CASE("bench: continuous batching generation tokens/s", "[.bench]") {
     for (int rep = 0; rep < repeats(); ++rep) {
       const engine::GenerateStats s0 = m.generate_stats();
       res[size_t(k)] = m.generate(reqs);
-      const engine::GenerateStats s1 = m.generate_stats();
-      const double rows = double(s1.decode_rows - s0.decode_rows);
-      tok_s[k] = std::max(tok_s[k], rows / (s1.decode_seconds - s0.decode_seconds));
-      batch[k] = rows / double(s1.decode_steps - s0.decode_steps);
-      prompt_tok_s[k] = std::max(prompt_tok_s[k], double(s1.prompt_tokens - s0.prompt_tokens) /
-                                                      (s1.prefill_seconds - s0.prefill_seconds));
-      prompt_tokens = s1.prompt_tokens - s0.prompt_tokens;
+      const engine::GenerateStats d = m.generate_stats() - s0;
+      const double rows = double(d.decode_rows);
+      tok_s[k] = std::max(tok_s[k], rows / d.decode_seconds);
+      batch[k] = rows / double(d.decode_steps);
+      prompt_tok_s[k] = std::max(prompt_tok_s[k], double(d.prompt_tokens) / d.prefill_seconds);
+      prompt_tokens = d.prompt_tokens;
     }
   }
   for (size_t i = 0; i < reqs.size(); ++i) CHECK(res[0][i].text == res[1][i].text);

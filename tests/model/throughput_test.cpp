@@ -229,15 +229,6 @@ TEST_CASE("generate_streamed reports every request once, final, as it finishes")
 
 TEST_CASE("generate statistics: prompt steps and decode steps are separate and fully counted") {
   const auto reqs = gen_requests();
-  auto delta = [](const engine::GenerateStats& a, const engine::GenerateStats& b) {
-    engine::GenerateStats d;
-    d.prompt_tokens = b.prompt_tokens - a.prompt_tokens, d.reused_tokens = b.reused_tokens - a.reused_tokens;
-    d.generated_tokens = b.generated_tokens - a.generated_tokens;
-    d.prefill_steps = b.prefill_steps - a.prefill_steps, d.decode_steps = b.decode_steps - a.decode_steps;
-    d.decode_rows = b.decode_rows - a.decode_rows;
-    d.prefill_seconds = b.prefill_seconds - a.prefill_seconds, d.decode_seconds = b.decode_seconds - a.decode_seconds;
-    return d;
-  };
   for (int batch : {1, 7})
     for (bool cache : {false, true}) {
       INFO("batch " << batch << ", prefix cache " << cache);
@@ -246,7 +237,7 @@ TEST_CASE("generate statistics: prompt steps and decode steps are separate and f
         INFO("round " << round);
         const engine::GenerateStats s0 = m.generate_stats();
         const auto res = m.generate(reqs);
-        const engine::GenerateStats s = delta(s0, m.generate_stats());
+        const engine::GenerateStats s = m.generate_stats() - s0;
         int64_t sampled = 0, prompts = 0, first_from_prompt_step = 0;
         for (size_t i = 0; i < reqs.size(); ++i) {
           if (reqs[i].max_tokens <= 0) continue;  // ends before any step
