@@ -15,9 +15,13 @@ for a in "$@"; do
 done
 
 PKGS=(cmake g++ make pkg-config ccache python3 python3-pip
-      libdnnl-dev nlohmann-json3-dev libsqlite3-dev catch2 libbenchmark-dev
+      libdnnl-dev ocl-icd-opencl-dev opencl-c-headers nlohmann-json3-dev libsqlite3-dev catch2 libbenchmark-dev
       libcli11-dev libfmt-dev libpcre2-dev zlib1g-dev libssl-dev libxxhash-dev
+      libcurl4-openssl-dev libcpp-httplib-dev git ca-certificates
       bubblewrap clang sqlite3 chromium)
+# ocl-icd-opencl-dev: Debian's dnnl-config.cmake calls find_package(OpenCL); libdnnl-dev only
+# recommends it, and --no-install-recommends below would leave it out (a bare machine's
+# configure then fails).
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
