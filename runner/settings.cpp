@@ -18,24 +18,27 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   auto need = [file](const nlohmann::json& v, bool ok, const char* key, const char* what) {
     if (!ok) fail(ErrorKind::invalid_input, "{}: key \"{}\": expected {}, got {}", file, key, what, v.dump());
   };
-  auto str = [&](const char* key, std::string& dst) {
-    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_string(), key, "a string"); dst = v.get<std::string>(); });
+  // The setters outlive this function: they hold `need` and the key by value and only the
+  // destination field by reference (found by tools/fuzz.sh: a wrong-typed value used to
+  // format its error through a dangling `need`).
+  auto str = [need](const char* key, std::string& dst) {
+    return Setter([need, key, &dst](const nlohmann::json& v) { need(v, v.is_string(), key, "a string"); dst = v.get<std::string>(); });
   };
-  auto integer = [&](const char* key, auto& dst) {
-    return Setter([&, key](const nlohmann::json& v) {
+  auto integer = [need](const char* key, auto& dst) {
+    return Setter([need, key, &dst](const nlohmann::json& v) {
       need(v, v.is_number_integer(), key, "an integer");
       dst = v.get<std::remove_reference_t<decltype(dst)>>();
     });
   };
-  auto number = [&](const char* key, double& dst) {
-    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_number(), key, "a number"); dst = v.get<double>(); });
+  auto number = [need](const char* key, double& dst) {
+    return Setter([need, key, &dst](const nlohmann::json& v) { need(v, v.is_number(), key, "a number"); dst = v.get<double>(); });
   };
-  auto boolean = [&](const char* key, bool& dst) {
-    return Setter([&, key](const nlohmann::json& v) { need(v, v.is_boolean(), key, "true or false"); dst = v.get<bool>(); });
+  auto boolean = [need](const char* key, bool& dst) {
+    return Setter([need, key, &dst](const nlohmann::json& v) { need(v, v.is_boolean(), key, "true or false"); dst = v.get<bool>(); });
   };
   std::map<std::string, Setter> m;
   m["model"] = str("model", s.model);
-  m["suite"] = [&, file](const nlohmann::json& v) {
+  m["suite"] = [&s, need](const nlohmann::json& v) {
     s.suites.clear();
     if (v.is_string()) {
       std::stringstream ss(v.get<std::string>());
