@@ -71,6 +71,7 @@ for t in "${targets[@]}"; do
   corpus="$build/corpus/$t"; seeds="$build/seeds/$t"; crashers="$build/crashers/$t"; logs="$build/logs/$t"
   mkdir -p "$corpus" "$crashers" "$logs"
   rm -f "$logs"/*
+  touch "$logs/.start"   # crashers newer than this are this run's (older ones stay for reference)
   seed "$t" "$seeds"
   set +e
   (cd "$logs" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
@@ -83,7 +84,7 @@ for t in "${targets[@]}"; do
   last=$(cat "$logs"/fuzz-*.log 2>/dev/null | grep -E '^#[0-9]+' | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | awk '{print $2}'); ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | awk '{print $2}')
   n_corpus=$(find "$corpus" -type f | wc -l)
-  n_crash=$(find "$crashers" -type f | wc -l)
+  n_crash=$(find "$crashers" -type f -newer "$logs/.start" | wc -l)
   printf '%-16s %10s %8s %8s %8s %8s %8s\n' "$t" "$execs" "$rate" "${cov:-?}" "${ft:-?}" "$n_corpus" "$n_crash"
   if [ "$n_crash" -gt 0 ]; then
     status=1
