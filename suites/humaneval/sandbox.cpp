@@ -36,11 +36,10 @@ const char* to_string(Outcome o) {
 
 std::string signal_name(int sig) {
   static const std::pair<int, const char*> names[] = {
-      {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
-      {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
-      {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
-      {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGXCPU, "SIGXCPU"},
-      {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"}};
+      {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"},
+      {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"},
+      {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+      {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"}};
   for (const auto& [n, name] : names)
     if (n == sig) return name;
   return fmt::format("SIG{}", sig);
@@ -275,7 +274,8 @@ RunResult Sandbox::run_once(const std::string& program, Slot& slot) const {
   const uid_t uid = slot.lease.uid();
   if (slot.dirty && uid != 0) {
     if (!settle_uid(uid))
-      return sandbox_error(fmt::format("processes of an earlier program still run as uid {} and cannot be killed", uid));
+      return sandbox_error(
+          fmt::format("processes of an earlier program still run as uid {} and cannot be killed", uid));
     slot.dirty = false;
   }
   const std::string nonce = random_nonce("YS_DONE_");

@@ -43,13 +43,13 @@ enum class Outcome { passed, failed, timed_out, killed, sandbox_error };
 const char* to_string(Outcome o);
 
 struct SandboxLimits {
-  double timeout_s = 3.0;                      // wall clock, whole process tree
-  int cpu_s = 0;                               // RLIMIT_CPU; 0 = ceil(timeout_s) + 1
-  uint64_t address_space = 4ull << 30;         // RLIMIT_AS, bytes
-  uint64_t file_size = 16ull << 20;            // RLIMIT_FSIZE, bytes
-  uint64_t nproc = 256;                        // RLIMIT_NPROC
-  size_t output_cap = 64 << 10;                // bytes kept of stdout and of stderr
-  uint64_t tmp_size = 64ull << 20;             // the sandbox's /tmp (tmpfs), bytes
+  double timeout_s = 3.0;               // wall clock, whole process tree
+  int cpu_s = 0;                        // RLIMIT_CPU; 0 = ceil(timeout_s) + 1
+  uint64_t address_space = 4ull << 30;  // RLIMIT_AS, bytes
+  uint64_t file_size = 16ull << 20;     // RLIMIT_FSIZE, bytes
+  uint64_t nproc = 256;                 // RLIMIT_NPROC
+  size_t output_cap = 64 << 10;         // bytes kept of stdout and of stderr
+  uint64_t tmp_size = 64ull << 20;      // the sandbox's /tmp (tmpfs), bytes
 };
 
 struct SandboxOptions {
@@ -72,12 +72,12 @@ struct RunResult {
   // (e.g. "SIGXCPU"); timed_out: "timed out"; passed: ""; sandbox_error: why it could not
   // start (e.g. "bwrap: Creating new namespace failed: Resource temporarily unavailable").
   std::string detail;
-  int exit_code = -1;   // when it exited
-  int signal = 0;       // when a signal ended it
-  std::string out, err; // captured, capped at limits.output_cap each
+  int exit_code = -1;    // when it exited
+  int signal = 0;        // when a signal ended it
+  std::string out, err;  // captured, capped at limits.output_cap each
   bool out_truncated = false, err_truncated = false;
   double wall_s = 0;
-  int attempts = 1;     // starts it took (> 1 after sandbox failures)
+  int attempts = 1;  // starts it took (> 1 after sandbox failures)
 };
 
 class Sandbox {

@@ -96,8 +96,7 @@ struct ExecArgs {
 
 void write_record(int fd, int32_t kind, int32_t value) {
   const int32_t rec[2] = {kind, value};
-  while (::write(fd, rec, sizeof rec) < 0 && errno == EINTR) {
-  }
+  while (::write(fd, rec, sizeof rec) < 0 && errno == EINTR) {}
 }
 
 // The keeper (see the header): a forked copy of the harness, async-signal-safe calls only.
@@ -357,13 +356,14 @@ ChildExit run_child(const ChildSpec& spec) {
   rlim_t cpu = L.cpu_s > 0 ? static_cast<rlim_t>(L.cpu_s) : static_cast<rlim_t>(std::ceil(L.timeout_s) + 1);
   auto argv = c_array(spec.argv);
   auto envp = c_array(spec.env);
-  ExecArgs a{devnull.fd,
-             out_p.w.fd,
-             err_p.w.fd,
-             argv.data(),
-             envp.data(),
-             {{cpu, cpu + 1}, {L.address_space, L.address_space}, {L.file_size, L.file_size}, {L.nproc, L.nproc}, {0, 0}},
-             {RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NPROC, RLIMIT_CORE}};
+  ExecArgs a{
+      devnull.fd,
+      out_p.w.fd,
+      err_p.w.fd,
+      argv.data(),
+      envp.data(),
+      {{cpu, cpu + 1}, {L.address_space, L.address_space}, {L.file_size, L.file_size}, {L.nproc, L.nproc}, {0, 0}},
+      {RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NPROC, RLIMIT_CORE}};
 
   const auto start = Clock::now();
   const pid_t harness = ::getpid();
@@ -375,8 +375,7 @@ ChildExit run_child(const ChildSpec& spec) {
   status_p.w.reset();
   auto reap_keeper = [kp] {
     int status = 0;
-    while (::waitpid(kp, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(kp, &status, 0) < 0 && errno == EINTR) {}
   };
   const pid_t child = read_child_pid(status_p.r.fd);
   if (child <= 0) {
@@ -393,6 +392,9 @@ ChildExit run_child(const ChildSpec& spec) {
   bool kill_now = collect(out_p.r.fd, err_p.r.fd, st, out, err, L, ex, start);
   ex.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   ex.tree_gone = finish_tree(spec, child, st, kill_now);
+  // What the tree wrote before it ended (its writers are gone: at most a pipe's worth).
+  if (out_p.r.fd >= 0) drain(out_p.r.fd, out);
+  if (err_p.r.fd >= 0) drain(err_p.r.fd, err);
   if (!ex.tree_gone) ::kill(kp, SIGKILL);  // stuck processes (uninterruptible): give up on them
   reap_keeper();
   if (!ex.exited && ex.signal == 0 && st.child_ended) set_exit(ex, st.child_status);

@@ -26,9 +26,9 @@ struct ChildSpec {
   std::vector<std::string> argv;  // argv[0] is an absolute path
   std::vector<std::string> env;   // the whole environment, "KEY=VALUE"
   SandboxLimits limits;
-  int program_fd = -1;            // becomes fd 3 in the child (bwrap --file 3 ...), or -1
-  std::string workdir;            // chdir here before exec (empty: stay)
-  uid_t drop_uid = 0;             // setgid/setuid to this before exec (0: keep); a leased uid
+  int program_fd = -1;  // becomes fd 3 in the child (bwrap --file 3 ...), or -1
+  std::string workdir;  // chdir here before exec (empty: stay)
+  uid_t drop_uid = 0;   // setgid/setuid to this before exec (0: keep); a leased uid
   // The child is bwrap with its own pid namespace: when it ends, so has every process of
   // the program (nothing needs killing after a normal end).
   bool pid_namespace = false;
@@ -38,14 +38,14 @@ struct ChildSpec {
 };
 
 struct ChildExit {
-  bool exited = false;     // the main child exited normally (code valid)
+  bool exited = false;  // the main child exited normally (code valid)
   int code = -1;
   int signal = 0;          // the main child was killed by a signal
   bool timed_out = false;  // the harness killed it at the deadline
   bool started = false;    // stdout began with spec.start_marker
   bool tree_gone = true;   // every process of the tree was reaped before run_child returned
   std::string out, err;
-  std::string out_tail;    // the last 256 bytes of stdout, even past the cap
+  std::string out_tail;  // the last 256 bytes of stdout, even past the cap
   bool out_truncated = false, err_truncated = false;
   double wall_s = 0;
 };

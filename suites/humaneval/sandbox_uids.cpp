@@ -137,8 +137,7 @@ bool kill_all_of(uid_t uid) {
     ::_exit(0);
   }
   int status = 0;
-  while (::waitpid(h, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(h, &status, 0) < 0 && errno == EINTR) {}
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

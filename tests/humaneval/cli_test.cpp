@@ -112,7 +112,8 @@ TEST_CASE("humaneval cli: runaway completions change no other sample's result") 
   CHECK(j["samples"] == 18);
   // 3 of 5, 3 of 5, 3 of 4, 3 of 4: (0.6 + 0.6 + 0.75 + 0.75) / 4
   CHECK(j["pass@1"]["value"].get<double>() == Approx(0.675));
-  for (const char* t : {"HumanEval/2", "HumanEval/7", "HumanEval/13", "HumanEval/23"}) CHECK(j["per_problem"][t]["passed"] == 3);
+  for (const char* t : {"HumanEval/2", "HumanEval/7", "HumanEval/13", "HumanEval/23"})
+    CHECK(j["per_problem"][t]["passed"] == 3);
   std::ifstream f(out);
   std::vector<nlohmann::json> rows;
   for (std::string line; std::getline(f, line);) rows.push_back(nlohmann::json::parse(line));
@@ -123,8 +124,8 @@ TEST_CASE("humaneval cli: runaway completions change no other sample's result") 
     CHECK(rows[i]["passed"] == (i >= 6));
     CHECK(result.rfind("sandbox error", 0) == std::string::npos);
   }
-  CHECK(rows[2]["result"] == "timed out");   // endless loop
-  CHECK(rows[3]["result"] == "timed out");   // huge output
+  CHECK(rows[2]["result"] == "timed out");  // endless loop
+  CHECK(rows[3]["result"] == "timed out");  // huge output
   CHECK(rows[1]["result"] == "failed: MemoryError");
   fs::remove(out);
 }

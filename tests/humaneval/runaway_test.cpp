@@ -7,7 +7,6 @@
 #include "suites/humaneval/sandbox_uids.h"
 
 #include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -37,7 +36,8 @@ std::vector<Prog> interleaved() {
   const std::string plain = "def f(x):\n    return x * 2\nassert f(21) == 42\n";
   const std::string forks =
       "import os, subprocess, sys\npids = []\nfor _ in range(20):\n    p = os.fork()\n    if p == 0:\n"
-      "        os._exit(7)\n    pids.append(p)\nfor p in pids:\n    assert os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 7\n"
+      "        os._exit(7)\n    pids.append(p)\nfor p in pids:\n    assert os.waitstatus_to_exitcode(os.waitpid(p, "
+      "0)[1]) == 7\n"
       "r = subprocess.run([sys.executable, '-c', 'print(6 * 7)'], capture_output=True, text=True)\n"
       "assert r.stdout == '42\\n', r\n";
   // Timed out = killed at the wall-clock deadline (RLIMIT_CPU, timeout + 1 s, would say
@@ -49,8 +49,8 @@ std::vector<Prog> interleaved() {
       {"endless loop", "while True:\n    pass\n", true, "timed out"},
       {"huge output", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", true, "timed out"},
       {"fork bomb holding its processes",
-       "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)\n", true,
-       "timed out"},
+       "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)\n",
+       true, "timed out"},
       {"daemons",
        "import os, time\nfor _ in range(20):\n    if os.fork() == 0:\n        os.setsid()\n"
        "        if os.fork() == 0:\n            time.sleep(600)\n        os._exit(0)\nraise SystemExit(1)\n",

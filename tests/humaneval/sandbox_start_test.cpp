@@ -7,7 +7,6 @@
 #include "suites/humaneval/sandbox.h"
 
 #include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -43,10 +42,13 @@ struct FlakyBwrap {
                                     "n=$(cat \"$d/fail\" 2>/dev/null || echo 0)\n"
                                     "if [ \"$n\" -gt 0 ]; then\n"
                                     "  echo $((n - 1)) > \"$d/fail\"\n"
-                                    "  echo '" << kBwrapMessage << "' >&2\n"
+                                    "  echo '"
+                                 << kBwrapMessage
+                                 << "' >&2\n"
                                     "  exit 1\n"
                                     "fi\n"
-                                    "exec " << real << " \"$@\"\n";
+                                    "exec "
+                                 << real << " \"$@\"\n";
     // The script runs as the worker's unprivileged uid when the harness is root.
     fs::permissions(dir, fs::perms::all);
     fs::permissions(dir / "bwrap", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
