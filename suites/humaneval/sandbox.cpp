@@ -138,6 +138,15 @@ void add_system_binds(std::vector<std::string>& a, const std::string& python) {
   }
 }
 
+// bwrap's arguments up to "--" (the program is fd 3, copied to /tmp/prog.py).
+std::vector<std::string> bwrap_argv(const std::string& bwrap, const std::string& python, uint64_t tmp_size) {
+  std::vector<std::string> a = {bwrap, "--unshare-all", "--die-with-parent", "--new-session"};
+  add_system_binds(a, python);
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", std::to_string(tmp_size), "--tmpfs", "/tmp",
+                     "--file", "3", "/tmp/prog.py", "--remount-ro", "/", "--chdir", "/tmp", "--"});
+  return a;
+}
+
 }  // namespace
 
 struct Sandbox::Slot {
@@ -303,11 +312,7 @@ RunResult Sandbox::run_once(const std::string& program, Slot& slot) const {
     if (use_bwrap_) {
       spec.program_fd = fd;
       spec.pid_namespace = true;
-      spec.argv = {bwrap_, "--unshare-all", "--die-with-parent", "--new-session"};
-      add_system_binds(spec.argv, python_);
-      spec.argv.insert(spec.argv.end(), {"--proc", "/proc", "--dev", "/dev", "--size",
-                                         std::to_string(options_.limits.tmp_size), "--tmpfs", "/tmp", "--file", "3",
-                                         "/tmp/prog.py", "--remount-ro", "/", "--chdir", "/tmp", "--"});
+      spec.argv = bwrap_argv(bwrap_, python_, options_.limits.tmp_size);
     } else {
       ::close(fd);
       fd = -1;
