@@ -119,6 +119,16 @@ int protocol_shots(const json& protocol, const json& settings, bool& known) {
   return 0;
 }
 
+int64_t int_setting(const json& s, const char* key) {
+  return s.is_object() && s.contains(key) && s[key].is_number_integer() ? s[key].get<int64_t>() : 0;
+}
+
+std::string str_setting(const json& s, const char* key) {
+  return s.is_object() && s.contains(key) && s[key].is_string() ? s[key].get<std::string>() : "";
+}
+
+}  // namespace
+
 // A recorded chat-template setting: absent, null, false or "" = off; true, a non-empty
 // string (the template's name) or an object (unless its "enabled"/"apply" is false) = on.
 bool chat_template_on(const json& v) {
@@ -131,16 +141,6 @@ bool chat_template_on(const json& v) {
   }
   return false;
 }
-
-int64_t int_setting(const json& s, const char* key) {
-  return s.is_object() && s.contains(key) && s[key].is_number_integer() ? s[key].get<int64_t>() : 0;
-}
-
-std::string str_setting(const json& s, const char* key) {
-  return s.is_object() && s.contains(key) && s[key].is_string() ? s[key].get<std::string>() : "";
-}
-
-}  // namespace
 
 double Claim::store_value() const { return unit == "percent" ? value / 100.0 : value; }
 

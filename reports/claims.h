@@ -66,6 +66,11 @@ bool claim_metric_is_fraction(const std::string& metric);
 // "SmolLM2-135M-Instruct.Q4_1.gguf".
 bool model_name_matches(const std::string& key, const std::string& model_path);
 
+// A recorded chat-template setting (protocol_json / settings_json "chat_template"):
+// absent, null, false or "" = off; true, a non-empty string (the template's name) or an
+// object (unless its "enabled"/"apply" is false) = on.
+bool chat_template_on(const nlohmann::json& v);
+
 // The run facts a claim is matched on, read from the stored run.
 struct RunProtocol {
   std::optional<int> shots;  // protocol_json num_fewshot (settings num_fewshot as fallback)

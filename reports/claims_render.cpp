@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace ys::reports {
 namespace {
 
@@ -124,11 +126,13 @@ json claims_json(const ClaimsReport& rep) {
 
 std::string claims_html_section(const ClaimsReport& rep) {
   const ClaimsFile& f = rep.file;
-  std::string b = "<h2 id=\"claims\">Published claims: " + html_escape(f.model) + "</h2>\n<p class=\"meta\">source " +
+  std::string slug;  // ids stay unique when a report holds several claims files
+  for (char c : f.model) slug += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-';
+  std::string b = "<h2 id=\"claims-" + slug + "\">Published claims: " + html_escape(f.model) + "</h2>\n<p class=\"meta\">source " +
                   html_escape(f.source) + " · claims file " + html_escape(f.path) + " · " +
                   html_escape(rep.model_sha256.empty() ? "matched by model name" : "matched by model sha256 " + rep.model_sha256.substr(0, 16)) +
                   "</p>\n<p class=\"meta\">" + html_escape(kExplain) + "</p>\n";
-  b += "<div class=\"tw\"><table id=\"claims-table\"><thead><tr><th>#</th><th>suite</th><th>metric</th><th>shots</th>"
+  b += "<div class=\"tw\"><table class=\"claims-table\"><thead><tr><th>#</th><th>suite</th><th>metric</th><th>shots</th>"
        "<th>chat</th><th>claimed</th><th>measured [95% CI]</th><th>n</th><th>Δ</th><th>verdict</th><th>run</th>"
        "<th>notes</th></tr></thead><tbody>\n";
   for (size_t i = 0; i < rep.results.size(); ++i) {

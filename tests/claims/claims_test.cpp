@@ -217,7 +217,7 @@ TEST_CASE("claims match runs by model, suite, shots and chat template; verdicts 
     CHECK(j["claims"][3]["verdict"].is_null());
     CHECK(j["counts"]["below"] == 1);
     const std::string html = claims_html_section(rep);
-    CHECK_THAT(html, Catch::Contains("<table id=\"claims-table\">"));
+    CHECK_THAT(html, Catch::Contains("<table class=\"claims-table\">"));
     CHECK_THAT(html, Catch::Contains("<td class=\"fail\">below</td>"));
     const std::string page = with_html_section("<html><body><p>x</p></body></html>", html);
     CHECK(page.find("claims-table") < page.find("</body>"));
@@ -295,6 +295,6 @@ TEST_CASE("yardstick claims check: table, --fail-on below exits 3, bad files exi
   CHECK(run_cmd(bin + " report --db " + db + " --claims " + ok + " -o " + html + " 2>/dev/null") == 0);
   std::ifstream hin(html);
   std::string page((std::istreambuf_iterator<char>(hin)), std::istreambuf_iterator<char>());
-  CHECK_THAT(page, Catch::Contains("id=\"claims-table\""));
+  CHECK_THAT(page, Catch::Contains("class=\"claims-table\""));
   CHECK(page.find("claims-table") < page.find("</body>"));
 }
