@@ -23,11 +23,12 @@ while [ $# -gt 0 ]; do
 done
 build=build-fuzz
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+mkdir -p "$build"
 if [ ! -f "$build/Makefile" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DYARDSTICK_CUDA=OFF \
     -DYARDSTICK_TESTS=OFF -DYARDSTICK_WERROR=OFF -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" \
-    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >"$build.configure.log" 2>&1 \
-    || { tail -20 "$build.configure.log" >&2; echo "fuzz.sh: configure failed (clang installed? tools/setup.sh)" >&2; exit 1; }
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >"$build/configure.log" 2>&1 \
+    || { tail -20 "$build/configure.log" >&2; echo "fuzz.sh: configure failed (clang installed? tools/setup.sh)" >&2; exit 1; }
 fi
 cmake --build "$build" -j "$(nproc)" --target fuzz_all >/dev/null
 mapfile -t targets < "$build/fuzz/targets.txt"
