@@ -71,6 +71,8 @@ RemoteSetup open_remote_model(const RunSettings& s, const std::string& db_path) 
   o.logprobs = s.remote_logprobs;
   o.concurrency = s.concurrency;
   o.max_stop = s.remote_max_stop;
+  o.one_prompt_per_request = s.remote_one_prompt;
+  o.extra_json = s.remote_extra;
   o.http.timeout_s = s.request_timeout;
   o.http.max_retries = s.retries;
   o.no_cache = s.no_cache;

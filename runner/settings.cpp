@@ -80,6 +80,8 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["remote_api"] = str("remote_api", s.remote_api);
   m["remote_logprobs"] = str("remote_logprobs", s.remote_logprobs);
   m["remote_max_stop"] = integer("remote_max_stop", s.remote_max_stop);
+  m["remote_one_prompt"] = boolean("remote_one_prompt", s.remote_one_prompt);
+  m["remote_extra"] = str("remote_extra", s.remote_extra);
   m["concurrency"] = integer("concurrency", s.concurrency);
   m["request_timeout"] = number("request_timeout", s.request_timeout);
   m["retries"] = integer("retries", s.retries);
@@ -112,6 +114,7 @@ nlohmann::json RunSettings::to_json() const {
           {"deterministic", deterministic},
           {"endpoint", endpoint}, {"remote_model", remote_model}, {"api_key_env", api_key_env},
           {"remote_api", remote_api}, {"remote_logprobs", remote_logprobs}, {"remote_max_stop", remote_max_stop},
+          {"remote_one_prompt", remote_one_prompt}, {"remote_extra", remote_extra},
           {"concurrency", concurrency}, {"request_timeout", request_timeout}, {"retries", retries},
           {"no_cache", no_cache}, {"price_in", price_in}, {"price_out", price_out}, {"price_file", price_file}};
 }
@@ -154,6 +157,10 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--remote-logprobs", s.remote_logprobs,
                  "Remote loglikelihood through echo (default: /v1/completions echo+logprobs) or prompt_logprobs (vLLM)");
   app.add_option("--remote-max-stop", s.remote_max_stop, "Remote: send at most N stop strings (OpenAI: 4; 0 = all)");
+  app.add_flag("--remote-one-prompt", s.remote_one_prompt,
+               "Remote loglikelihood: one prompt per request, for servers that take no prompt lists (llama-cpp-python)");
+  app.add_option("--remote-extra", s.remote_extra,
+                 "Remote: a JSON object merged into every request, e.g. '{\"repeat_penalty\": 1.0}' (stored with the run)");
   app.add_option("--concurrency", s.concurrency, "Remote: requests in flight (default 8)");
   app.add_option("--request-timeout", s.request_timeout, "Remote: seconds per request (default 300)");
   app.add_option("--retries", s.retries, "Remote: retries on 429/5xx/timeouts/dropped connections (default 6)");

@@ -48,6 +48,8 @@ struct RunSettings {
   std::string remote_api = "completions";  // completions | chat (generation)
   std::string remote_logprobs = "echo";    // echo | prompt_logprobs (vLLM)
   int remote_max_stop = 0;           // stop strings sent per request (0 = all); text is cut locally anyway
+  bool remote_one_prompt = false;    // loglikelihood: one prompt per request (servers without prompt lists)
+  std::string remote_extra;          // JSON object merged into every request (e.g. {"repeat_penalty": 1.0})
   int concurrency = 8;               // requests in flight
   double request_timeout = 300;      // seconds per request
   int retries = 6;                   // tries after the first on 429/5xx/timeouts/dropped connections

@@ -4,7 +4,7 @@
 # (openai_response_fuzz).
 #   tools/fuzz-remote.sh [SECONDS_PER_TARGET]      (default 60)
 # Builds build-fuzz with clang (as tools/fuzz-gguf.sh), starts from the committed seeds in
-# fuzz/corpus/<target>/ and keeps the grown corpus in build-fuzz/corpus-<target>/.
+# fuzz/corpus/<name>/ (serve_request, openai_response) and keeps the grown corpus in build-fuzz/corpus-<target>/.
 # Crashers land in build-fuzz/crashers/<target>-*; add each as a seed and fix the parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ for t in serve_request_fuzz openai_response_fuzz; do
   mkdir -p "$corpus"
   echo "== $t: ${seconds} s"
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
-    "$build/fuzz/$t" "$corpus" "fuzz/corpus/$t" -max_total_time="$seconds" -max_len=8192 \
+    "$build/fuzz/$t" "$corpus" "fuzz/corpus/${t%_fuzz}" -max_total_time="$seconds" -max_len=8192 \
     -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -artifact_prefix="$build/crashers/$t-" \
     -print_final_stats=1
   echo "== $t: corpus $(ls "$corpus" | wc -l) files"

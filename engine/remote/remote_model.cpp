@@ -115,6 +115,12 @@ RemoteModel::RemoteModel(RemoteOptions options) : opt_(std::move(options)), http
     fail(ErrorKind::invalid_input, "max_prompts_per_request: expected >= 1, got {}", opt_.max_prompts_per_request);
   if (!(opt_.http.timeout_s > 0)) fail(ErrorKind::invalid_input, "--request-timeout: expected > 0 s, got {}", opt_.http.timeout_s);
   if (opt_.http.max_retries < 0) fail(ErrorKind::invalid_input, "--retries: expected >= 0, got {}", opt_.http.max_retries);
+  if (!opt_.extra_json.empty()) {
+    const json extra = json::parse(opt_.extra_json, nullptr, false);
+    if (!extra.is_object())
+      fail(ErrorKind::invalid_input, "--remote-extra: expected a JSON object such as {{\"repeat_penalty\": 1.0}}, got {}",
+           opt_.extra_json);
+  }
   info_.name = opt_.endpoint.model;
   info_.architecture = "remote";
   info_.path = opt_.endpoint.spec();
@@ -205,6 +211,7 @@ std::string RemoteModel::loglikelihood_body(const std::string& context, const st
   json j = {{"model", opt_.endpoint.model}, {"prompt", prompts}, {"max_tokens", 1}, {"temperature", 0}};
   if (opt_.logprobs == "echo") j["echo"] = true, j["logprobs"] = 1;
   else j["prompt_logprobs"] = 1;
+  if (!opt_.extra_json.empty()) j.update(json::parse(opt_.extra_json));
   return dump(j);
 }
 
@@ -219,6 +226,7 @@ std::string RemoteModel::generate_body(const GenerateRequest& r) const {
   for (const auto& s : r.stop)
     if (!s.empty() && (opt_.max_stop == 0 || int(stop.size()) < opt_.max_stop)) stop.push_back(s);
   if (!stop.empty()) j["stop"] = stop;
+  if (!opt_.extra_json.empty()) j.update(json::parse(opt_.extra_json));
   return dump(j);
 }
 
@@ -233,14 +241,36 @@ void RemoteModel::score_group(const std::string& context, const std::vector<std:
              "engine scores it with a BOS/EOS prefix");
     return;
   }
-  const Fetched f = fetch("/completions", loglikelihood_body(context, conts));
-  if (status != nullptr) *status = f.status;
-  if (!f.ok) return fail_all(f.error);
+  // One request of all prompts, or (one_prompt_per_request) one request each, merged.
+  std::vector<std::string> bodies;
+  if (!opt_.one_prompt_per_request) {
+    bodies.push_back(loglikelihood_body(context, conts));
+  } else {
+    const nlohmann::json all = nlohmann::json::parse(loglikelihood_body(context, conts));
+    for (const auto& p : all["prompt"]) {
+      nlohmann::json one = all;
+      one["prompt"] = p;
+      bodies.push_back(dump(one));
+    }
+  }
+  std::vector<Fetched> fetched;
   CompletionResponse resp;
-  try {
-    resp = parse_completion_response(f.body);
-  } catch (const Error& e) {
-    return fail_all(fmt::format("{}/completions: malformed response: {}", opt_.endpoint.base_url, e.what()));
+  for (const std::string& body : bodies) {
+    fetched.push_back(fetch("/completions", body));
+    const Fetched& f = fetched.back();
+    if (status != nullptr) *status = f.status;
+    if (!f.ok) return fail_all(f.error);
+    try {
+      CompletionResponse part = parse_completion_response(f.body);
+      for (Choice& c : part.choices) c.index = resp.choices.size(), resp.choices.push_back(std::move(c));
+      if (part.usage) {
+        if (!resp.usage) resp.usage = Usage{};
+        resp.usage->prompt_tokens += part.usage->prompt_tokens;
+        resp.usage->completion_tokens += part.usage->completion_tokens;
+      }
+    } catch (const Error& e) {
+      return fail_all(fmt::format("{}/completions: malformed response: {}", opt_.endpoint.base_url, e.what()));
+    }
   }
   const size_t n_prompts = conts.size() + 1;
   if (resp.choices.size() != n_prompts)
@@ -301,7 +331,11 @@ void RemoteModel::score_group(const std::string& context, const std::vector<std:
     r.is_greedy = greedy;
     r.n_tokens = int(n_prompt[k] - n_ctx);
   }
-  remember(f, resp.usage);
+  for (size_t i = 0; i < fetched.size(); ++i) {
+    std::optional<Usage> u;
+    if (i == 0) u = resp.usage;  // summed over the requests: counted once
+    remember(fetched[i], u);
+  }
 }
 
 void RemoteModel::check_loglikelihood_support() {

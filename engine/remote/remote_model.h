@@ -47,6 +47,8 @@ struct RemoteOptions {
   int concurrency = 8;              // requests in flight
   int max_stop = 0;                 // send at most this many stop strings (0 = all); the text is cut here anyway
   int max_prompts_per_request = 16; // loglikelihood: continuations sharing a context per request
+  bool one_prompt_per_request = false;  // servers that take a single prompt (llama-cpp-python's)
+  std::string extra_json;           // a JSON object merged into every request body (server-specific knobs)
   HttpOptions http;
   ResponseCache* cache = nullptr;   // not owned; may be null
   bool no_cache = false;            // do not read the cache (fresh answers are still stored)

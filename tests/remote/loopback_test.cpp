@@ -99,9 +99,11 @@ TEST_CASE("remote loglikelihood through yardstick serve equals the local engine 
   INFO("greedy continuations in the local results: " << greedy);
   CHECK(greedy > 0);  // both values of is_greedy are exercised
   CHECK(greedy < int(expect.size()));
-  for (const char* mode : {"echo", "prompt_logprobs"}) {
+  for (const char* mode : {"echo", "prompt_logprobs", "echo, one prompt per request"}) {
     SECTION(mode) {
-      RemoteModel remote(options_for(srv.base_url(), mode));
+      RemoteOptions o = options_for(srv.base_url(), std::string(mode).substr(0, 4) == "echo" ? "echo" : mode);
+      o.one_prompt_per_request = std::string(mode).find("one prompt") != std::string::npos;
+      RemoteModel remote(o);
       check_ll_equal(remote.loglikelihood(reqs), expect);
       // Requests one at a time and in reverse order: the same bits (no batch effects).
       std::vector<LoglikelihoodRequest> rev(reqs.rbegin(), reqs.rend());
