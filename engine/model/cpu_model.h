@@ -55,6 +55,7 @@ class CpuModel final : public Model {
   using EvalFn = std::function<void(int64_t pos, const float* logits)>;
   void eval(const std::vector<int32_t>& tokens, int64_t first_out, const EvalFn& on_logits, bool use_store = false);
   void next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) override;
+  void next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const Model::LogitsFn& fn) override;
 
  private:
   // Scores requests whose encodings share everything but their one continuation token

@@ -11,14 +11,18 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 
 }  // namespace
 
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,
-                        int64_t n_ctx) {
-  std::string ctx = r.context, cont = r.continuation;
-  // 1. Trailing whitespace of the context moves to the continuation.
+void move_trailing_space(std::string& ctx, std::string& cont) {
   size_t end = ctx.size();
   while (end > 0 && is_space(ctx[end - 1])) --end;
   cont = ctx.substr(end) + cont;
   ctx.resize(end);
+}
+
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,
+                        int64_t n_ctx) {
+  std::string ctx = r.context, cont = r.continuation;
+  // 1. Trailing whitespace of the context moves to the continuation.
+  move_trailing_space(ctx, cont);
   // 2. Joint tokenization, split at len(enc(ctx)); empty context -> [BOS or EOS].
   EncodedPair e;
   if (ctx.empty()) {

@@ -20,6 +20,10 @@ struct EncodedPair {
   bool truncated = false;
 };
 
+// Step 1 alone: trailing whitespace of `ctx` moves to the front of `cont` (also used by the
+// remote client, which sends the two strings to a server that tokenizes them).
+void move_trailing_space(std::string& ctx, std::string& cont);
+
 // `encode_input` tokenizes a non-empty context the way the model feeds input (BOS policy).
 using EncodeInputFn = std::function<std::vector<int32_t>(const std::string&)>;
 EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,

@@ -94,6 +94,12 @@ std::vector<GenerateResult> CpuModel::generate_impl(const std::vector<GenerateRe
   std::vector<size_t> free_slots;
   std::vector<Active> active;
   OrderedSink stream(sink, user, reqs.size());
+  std::vector<size_t> streamed(reqs.size(), 0);  // bytes handed to GenerateRequest::on_text
+  auto emit = [&](size_t req, size_t upto) {
+    upto = std::min(upto, out[req].text.size());
+    if (reqs[req].on_text && upto > streamed[req]) reqs[req].on_text(out[req].text.substr(streamed[req], upto - streamed[req]));
+    streamed[req] = std::max(streamed[req], upto);
+  };
   int64_t used_pos = 0;
   size_t next = 0;
   std::vector<LlamaForward::Seq> batch;
@@ -135,6 +141,7 @@ std::vector<GenerateResult> CpuModel::generate_impl(const std::vector<GenerateRe
     Active& a = active[i];
     const size_t req = a.req;
     out[req].reason = reason;
+    emit(req, out[req].text.size());
     stream.finish(req);
     free_slots.push_back(a.slot);
     used_pos -= a.cost;
@@ -205,7 +212,10 @@ std::vector<GenerateResult> CpuModel::generate_impl(const std::vector<GenerateRe
         finish(i, StopReason::stop_string);
         continue;
       }
-      if (res.text.size() + 1 > a.max_stop) stream.set_safe(a.req, res.text.size() + 1 - std::max<size_t>(1, a.max_stop));
+      if (res.text.size() + 1 > a.max_stop) {
+        stream.set_safe(a.req, res.text.size() + 1 - std::max<size_t>(1, a.max_stop));
+        emit(a.req, res.text.size() + 1 - std::max<size_t>(1, a.max_stop));
+      }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_step).count();
     gen_stats_.prompt_tokens += prompt_rows;

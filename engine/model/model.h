@@ -46,6 +46,9 @@ struct LoglikelihoodResult {
   bool is_greedy = false;    // every continuation token was the argmax
   int n_tokens = 0;          // continuation tokens scored
   bool truncated = false;    // the input was left-truncated to the context window
+  // Non-empty when this request could not be answered (a remote server's message after the
+  // retries): the result is not a score, and the caller marks its sample failed.
+  std::string error;
 };
 
 enum class StopReason { stop_string, eos, max_tokens, context_full };
@@ -56,6 +59,11 @@ struct GenerateRequest {
   int max_tokens = 256;
   std::vector<std::string> stop;   // generation ends at the earliest occurrence; text cut there
   SamplerParams sampler;
+  // Optional: called with each piece of the final text as soon as it can no longer change
+  // (text that could still become a stop string is held back); the pieces concatenate to
+  // GenerateResult::text. Engines that do not stream leave it uncalled (callers then take
+  // the whole text from the result). Never changes a result.
+  std::function<void(const std::string& piece)> on_text;
 };
 
 struct GenerateResult {
@@ -63,6 +71,7 @@ struct GenerateResult {
   int n_tokens = 0;          // tokens generated
   int n_prompt_tokens = 0;
   StopReason reason = StopReason::max_tokens;
+  std::string error;         // non-empty: not generated (see LoglikelihoodResult::error)
 };
 
 struct TokenLogprob {
@@ -120,6 +129,9 @@ class Model {
   // where `logits` predicts ids[pos + 1]. Used to compare quantization settings (KL divergence).
   using LogitsFn = std::function<void(int64_t pos, const float* logits, int64_t n_vocab)>;
   virtual void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn);
+  // The same for positions >= first only (the caller already has the earlier rows); an
+  // engine may reuse cached keys/values of the prefix. Same bits as next_token_logits.
+  virtual void next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const LogitsFn& fn);
   // Throughput counters of generate() (zeros for an engine that does not keep them).
   virtual GenerateStats generate_stats() const { return {}; }
   // generate() that also hands over each request's result as soon as it is final (in
