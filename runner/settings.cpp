@@ -1,6 +1,7 @@
 #include "runner/settings.h"
 
 #include "common/error.h"
+#include "engine/backend/cpu/onednn_gemm.h"
 
 #include <fstream>
 #include <functional>
@@ -73,6 +74,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["kv_memory"] = str("kv_memory", s.kv_memory);
   m["no_prefix_cache"] = boolean("no_prefix_cache", s.no_prefix_cache);
   m["deterministic"] = boolean("deterministic", s.deterministic);
+  m["cpu_gemm"] = str("cpu_gemm", s.cpu_gemm);
   return m;
 }
 
@@ -95,7 +97,7 @@ nlohmann::json RunSettings::to_json() const {
           {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
           {"text_file", text_file}, {"device", device},
           {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache},
-          {"deterministic", deterministic}};
+          {"deterministic", deterministic}, {"cpu_gemm", cpu_gemm}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -131,6 +133,9 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_flag("--deterministic", s.deterministic,
                "CUDA: batch-invariant kernels (a sequence's logits do not depend on the batch; slower). "
                "Accepted on CPU, where it changes nothing: CPU results are always batch-invariant");
+  app.add_option("--cpu-gemm", s.cpu_gemm,
+                 "CPU matrix products: engine (default, exact f32 activations) | onednn (oneDNN bf16: faster prefill "
+                 "on CPUs with AMX/AVX512-BF16, bf16 rounding, still batch-invariant)");
 }
 
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name) {
@@ -216,6 +221,8 @@ void validate(const RunSettings& s) {
   if (s.samples < 1) fail(ErrorKind::invalid_input, "--samples: expected >= 1, got {}", s.samples);
   if (s.bos != "auto" && s.bos != "on" && s.bos != "off") fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got \"{}\"", s.bos);
   if (s.temperature < 0) fail(ErrorKind::invalid_input, "--temperature: expected >= 0, got {}", s.temperature);
+  if (cpu::parse_cpu_gemm(s.cpu_gemm, "--cpu-gemm").onednn && s.device != "cpu")
+    fail(ErrorKind::invalid_input, "--cpu-gemm {}: applies to the CPU engine, not --device {}", s.cpu_gemm, s.device);
   if (s.top_p <= 0 || s.top_p > 1) fail(ErrorKind::invalid_input, "--top-p: expected in (0, 1], got {}", s.top_p);
   if (!s.shard.empty()) {
     int i = 0, n = 0;

@@ -41,6 +41,7 @@ struct RunSettings {
   std::string kv_memory = "2GiB";    // KV cache budget, e.g. 4GiB, 512MiB
   bool no_prefix_cache = false;
   bool deterministic = false;        // CUDA: batch-invariant kernels (CPU: always so)
+  std::string cpu_gemm = "engine";   // engine | onednn (LoadOptions::cpu_gemm)
 
   nlohmann::json to_json() const;
 };

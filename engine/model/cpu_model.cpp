@@ -42,6 +42,12 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   const cpu::ActPrecision act = cpu::parse_act_precision(options.activations, "--activations");
   w_ = load_weights(file_, h_, rq);
   set_activation_precision(*w_, act);
+  if (const cpu::CpuGemm g = cpu::parse_cpu_gemm(options.cpu_gemm, "--cpu-gemm"); g.onednn) {
+    std::vector<const cpu::WeightView*> dense = {&w_->output};  // MoE experts stay on the engine
+    for (const LayerWeights& L : w_->layers)
+      for (const cpu::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) dense.push_back(v);
+    onednn_ = std::make_unique<cpu::OnednnGemm>(dense, g.type);
+  }
   tok_ = std::make_unique<tok::Tokenizer>(tok::vocab_from_gguf(file_));
   if (tok_->n_vocab() > h_.n_vocab)
     fail(ErrorKind::format, "{}: tokenizer has {} tokens but token_embd.weight only {} rows", path.string(),
