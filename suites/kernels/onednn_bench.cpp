@@ -143,17 +143,20 @@ void register_onednn_benchmarks(const BenchConfig&) {
   std::vector<MatmulShape> shapes = smollm2_shapes();
   shapes.insert(shapes.end(), llama8b_shapes().begin(), llama8b_shapes().end());
   for (const MatmulShape& s : shapes) {
+    // Grouped by weight type (one weight matrix is cached at a time), each next to the
+    // engine's counterparts.
     for (int64_t n : kToks) {
-      // The engine's counterparts next to them (one weight matrix is cached at a time).
       register_matmul(s, Type::f32, n, cpu::ActPrecision::int8);
       register_one(s, OnednnType::f32, n, false);
       register_one(s, OnednnType::s8, n, false);
+    }
+    for (int64_t n : kToks) {
       register_matmul(s, Type::bf16, n, cpu::ActPrecision::int8);
       register_one(s, OnednnType::bf16, n, false);
       register_one(s, OnednnType::bf16, n, true);
-      register_matmul(s, Type::q8_0, n, cpu::ActPrecision::int8);
-      register_matmul(s, Type::q4_1, n, cpu::ActPrecision::f32);
     }
+    for (int64_t n : kToks) register_matmul(s, Type::q8_0, n, cpu::ActPrecision::int8);
+    for (int64_t n : kToks) register_matmul(s, Type::q4_1, n, cpu::ActPrecision::f32);
   }
 }
 

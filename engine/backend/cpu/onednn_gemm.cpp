@@ -249,7 +249,7 @@ struct OnednnMatrix::Impl {
   int64_t block_rows(int64_t b) const { return std::min(kBlock, rows - b * kBlock); }
 };
 
-OnednnMatrix::OnednnMatrix(const WeightView& w, OnednnType t) {
+OnednnMatrix::OnednnMatrix(const WeightView& w, OnednnType t, ThreadPool* pool) {
   check_view(w);
   auto p = std::make_unique<Impl>();
   p->type = t, p->rows = w.rows, p->cols = w.cols;
@@ -269,14 +269,24 @@ OnednnMatrix::OnednnMatrix(const WeightView& w, OnednnType t) {
     }
   }
   if (t == OnednnType::s8) p->sw.resize(static_cast<size_t>(w.rows));
-  for (int64_t b = 0; b < p->n_blocks(); ++b) {
-    const int64_t n = p->block_rows(b);
-    PlainRows plain = plain_rows(w, t, b * kBlock, b * kBlock + n);
-    const auto& pd = n == kBlock ? p->pd_full : p->pd_tail;
-    p->blocks.push_back(reorder_weights(plain, t, w.cols, n, pd.weights_desc()));
-    p->bytes += pd.weights_desc().get_size();
-    if (t == OnednnType::s8) std::copy(plain.scale.begin(), plain.scale.end(), p->sw.begin() + b * kBlock);
-  }
+  p->blocks.resize(static_cast<size_t>(p->n_blocks()));
+  std::vector<uint64_t> bytes(p->blocks.size());
+  // Blocks converted in parallel on the pool, each reorder on its own thread (one OpenMP
+  // thread each: oneDNN's OpenMP teams stall on an oversubscribed machine).
+  auto convert = [&](int64_t b0, int64_t b1, int) {
+    OmpThreads one(1);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n = p->block_rows(b);
+      PlainRows plain = plain_rows(w, t, b * kBlock, b * kBlock + n);
+      const auto& pd = n == kBlock ? p->pd_full : p->pd_tail;
+      p->blocks[size_t(b)] = reorder_weights(plain, t, w.cols, n, pd.weights_desc());
+      bytes[size_t(b)] = pd.weights_desc().get_size();
+      if (t == OnednnType::s8) std::copy(plain.scale.begin(), plain.scale.end(), p->sw.begin() + b * kBlock);
+    }
+  };
+  if (pool != nullptr) pool->parallel_for_dynamic(p->n_blocks(), 1, convert);
+  else convert(0, p->n_blocks(), 0);
+  for (uint64_t b : bytes) p->bytes += b;
   impl_ = std::move(p);
 }
 
@@ -372,12 +382,12 @@ const OnednnMatrix* find(const WeightView& w) {
 
 }  // namespace
 
-OnednnGemm::OnednnGemm(const std::vector<const WeightView*>& weights, OnednnType t) {
+OnednnGemm::OnednnGemm(const std::vector<const WeightView*>& weights, OnednnType t, ThreadPool* pool) {
   std::unordered_map<const void*, bool> seen;
   for (const WeightView* w : weights) {
     if (w == nullptr || w->data == nullptr || seen.count(w->data)) continue;
     seen[w->data] = true;
-    mats_.push_back(std::make_unique<OnednnMatrix>(*w, t));
+    mats_.push_back(std::make_unique<OnednnMatrix>(*w, t, pool));
     keys_.push_back(w->data);
   }
   Registry& r = registry();

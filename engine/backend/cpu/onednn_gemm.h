@@ -72,7 +72,8 @@ class OnednnMatrix {
  public:
   static constexpr int64_t kChunk = 32;   // tokens per tile
   static constexpr int64_t kBlock = 256;  // rows of W per tile (the last block may be narrower)
-  OnednnMatrix(const WeightView& w, OnednnType t);
+  // pool: converts the blocks in parallel (null: on the calling thread).
+  OnednnMatrix(const WeightView& w, OnednnType t, ThreadPool* pool = nullptr);
   ~OnednnMatrix();
   OnednnMatrix(const OnednnMatrix&) = delete;
   OnednnMatrix& operator=(const OnednnMatrix&) = delete;
@@ -90,7 +91,7 @@ class OnednnMatrix {
 };
 
 // `--cpu-gemm`: "engine" (the engine's kernels, default) or "onednn" (bf16 OnednnMatrix);
-// throws ys::Error(invalid_input) naming `flag` otherwise. nullopt = the engine.
+// throws ys::Error(invalid_input) naming `flag` otherwise.
 struct CpuGemm {
   bool onednn = false;
   OnednnType type = OnednnType::bf16;
@@ -101,7 +102,7 @@ CpuGemm parse_cpu_gemm(const std::string& name, const std::string& flag);
 // destroyed; from then on matmul() of a registered view runs OnednnMatrix::run.
 class OnednnGemm {
  public:
-  OnednnGemm(const std::vector<const WeightView*>& weights, OnednnType t);
+  OnednnGemm(const std::vector<const WeightView*>& weights, OnednnType t, ThreadPool* pool = nullptr);
   ~OnednnGemm();
   OnednnGemm(const OnednnGemm&) = delete;
   OnednnGemm& operator=(const OnednnGemm&) = delete;
