@@ -7,6 +7,7 @@
 //    converted to symmetric int8 per row).
 //  * "onednn-fixed/bf16/...": cpu::OnednnMatrix, the batch-invariant tiles that
 //    `--cpu-gemm onednn` runs in the engine, on the benchmark pool.
+// bf16 and int8 are registered only where onednn_native() says the CPU has the instructions.
 // Each also registers the engine benchmarks it is shown next to (onednn_table.cpp).
 #include "engine/backend/cpu/onednn_gemm.h"
 #include "engine/quant/quant.h"
@@ -140,6 +141,8 @@ void register_one(const MatmulShape& s, OnednnType t, int64_t n_tok, bool fixed)
 }  // namespace
 
 void register_onednn_benchmarks(const BenchConfig&) {
+  // bf16 and int8 only where the CPU has instructions for them (oneDNN emulates the rest).
+  const bool bf16 = cpu::onednn_native(OnednnType::bf16), int8 = cpu::onednn_native(OnednnType::s8);
   std::vector<MatmulShape> shapes = smollm2_shapes();
   shapes.insert(shapes.end(), llama8b_shapes().begin(), llama8b_shapes().end());
   for (const MatmulShape& s : shapes) {
@@ -148,10 +151,11 @@ void register_onednn_benchmarks(const BenchConfig&) {
     for (int64_t n : kToks) {
       register_matmul(s, Type::f32, n, cpu::ActPrecision::int8);
       register_one(s, OnednnType::f32, n, false);
-      register_one(s, OnednnType::s8, n, false);
+      if (int8) register_one(s, OnednnType::s8, n, false);
     }
     for (int64_t n : kToks) {
       register_matmul(s, Type::bf16, n, cpu::ActPrecision::int8);
+      if (!bf16) continue;
       register_one(s, OnednnType::bf16, n, false);
       register_one(s, OnednnType::bf16, n, true);
     }
