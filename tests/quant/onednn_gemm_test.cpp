@@ -5,7 +5,9 @@
 // for comparison, and the matmul() dispatch of registered weights.
 #include "common/error.h"
 #include "engine/backend/cpu/matmul.h"
+#include "engine/backend/cpu/onednn_convert.h"
 #include "engine/backend/cpu/onednn_gemm.h"
+#include "engine/quant/blocks.h"
 #include "engine/quant/quant.h"
 #include "engine/quant/reference.h"
 
@@ -243,4 +245,30 @@ TEST_CASE("--cpu-gemm names are parsed, unknown ones rejected naming the flag") 
   CHECK_THROWS_WITH(parse_cpu_gemm("mkl", "--cpu-gemm"), Catch::Contains("--cpu-gemm") && Catch::Contains("mkl"));
   const Mat bad{Type::f32, 0, 64, {}};
   CHECK_THROWS_WITH(OnednnMatrix(bad.view(), OnednnType::f32), Catch::Contains("0x64"));
+}
+
+TEST_CASE("oneDNN activations to bf16 have the bits of quant::f32_to_bf16") {
+  // Random values of every magnitude, ties (low half exactly 0x8000, odd and even), NaNs,
+  // infinities, denormals, values that round up to infinity; lengths not a multiple of 16.
+  std::mt19937 rng(5);
+  std::vector<float> x;
+  for (int i = 0; i < 4000; ++i) {
+    const uint32_t u = rng();
+    float f;
+    std::memcpy(&f, &u, 4);
+    x.push_back(f);
+  }
+  for (uint32_t u : {0x3F808000u, 0x3F818000u, 0x7FC00001u, 0x7F800001u, 0xFFC00000u, 0x7F800000u, 0xFF800000u,
+                     0x00000001u, 0x80008000u, 0x7F7FFFFFu, 0x7F7F8000u, 0x00000000u, 0x80000000u}) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    x.push_back(f);
+  }
+  for (size_t n : {x.size(), size_t(15), size_t(17)}) {
+    std::vector<uint16_t> got(n);
+    onednn_to_bf16(x.data(), got.data(), int64_t(n));
+    size_t differ = 0;
+    for (size_t i = 0; i < n; ++i) differ += got[i] != quant::f32_to_bf16(x[i]);
+    CHECK(differ == 0);
+  }
 }

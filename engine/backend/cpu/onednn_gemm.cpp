@@ -1,6 +1,8 @@
 #include "engine/backend/cpu/onednn_gemm.h"
 
 #include "common/error.h"
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/onednn_convert.h"
 #include "engine/quant/blocks.h"
 #include "engine/quant/quant.h"
 
@@ -64,8 +66,7 @@ void convert_act(OnednnType t, const float* x, int64_t cols, int64_t n, int64_t 
     if (t == OnednnType::f32) {
       std::memcpy(o, src, static_cast<size_t>(cols) * 4);
     } else if (t == OnednnType::bf16) {
-      auto* b = reinterpret_cast<uint16_t*>(o);
-      for (int64_t k = 0; k < cols; ++k) b[k] = quant::f32_to_bf16(src[k]);
+      onednn_to_bf16(src, reinterpret_cast<uint16_t*>(o), cols);
     } else {
       sx[i] = quantize_s8(src, cols, reinterpret_cast<int8_t*>(o));
     }
@@ -141,6 +142,11 @@ void store_tile(OnednnType t, const void* tile, int64_t n_tok, int64_t n, float*
 }
 
 }  // namespace
+
+void onednn_to_bf16(const float* x, uint16_t* out, int64_t n) {
+  if (selected_isa() == Isa::avx512) return detail::to_bf16_avx512(x, out, n);  // YS_ISA can lower it
+  for (int64_t k = 0; k < n; ++k) out[k] = quant::f32_to_bf16(x[k]);
+}
 
 const char* onednn_type_name(OnednnType t) {
   switch (t) {
