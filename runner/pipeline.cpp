@@ -203,6 +203,7 @@ engine::Model& Pipeline::model() {
     lo.prefix_cache = !settings_.no_prefix_cache;
     lo.bos = settings_.bos;
     lo.deterministic = settings_.deterministic;
+    lo.cpu_gemm = settings_.cpu_gemm;
     model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
   }
@@ -267,6 +268,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
   rec.model_sha256 = model_sha256_;
   rec.quant = settings_.quant.empty() ? m.info().weight_type : settings_.quant;
   if (m.info().activations == "int8") rec.quant += " act=int8";  // compare --by quant keeps them apart
+  if (settings_.cpu_gemm != "engine") rec.quant += " gemm=" + settings_.cpu_gemm;
   rec.settings_json = for_record.to_json().dump();
   rec.dataset_json = nlohmann::json(task->dataset_hashes()).dump();
   rec.protocol_json = task->protocol().dump();

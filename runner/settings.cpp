@@ -1,6 +1,7 @@
 #include "runner/settings.h"
 
 #include "common/error.h"
+#include "engine/backend/cpu/cpu_gemm.h"
 #include "engine/remote/endpoint.h"
 
 #include <fstream>
@@ -92,6 +93,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["price_in"] = number("price_in", s.price_in);
   m["price_out"] = number("price_out", s.price_out);
   m["price_file"] = str("price_file", s.price_file);
+  m["cpu_gemm"] = str("cpu_gemm", s.cpu_gemm);
   return m;
 }
 
@@ -119,7 +121,8 @@ nlohmann::json RunSettings::to_json() const {
           {"remote_api", remote_api}, {"remote_logprobs", remote_logprobs}, {"remote_max_stop", remote_max_stop},
           {"remote_one_prompt", remote_one_prompt}, {"remote_extra", remote_extra},
           {"concurrency", concurrency}, {"request_timeout", request_timeout}, {"retries", retries},
-          {"no_cache", no_cache}, {"price_in", price_in}, {"price_out", price_out}, {"price_file", price_file}};
+          {"no_cache", no_cache}, {"price_in", price_in}, {"price_out", price_out}, {"price_file", price_file},
+          {"cpu_gemm", cpu_gemm}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -174,6 +177,9 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_flag("--deterministic", s.deterministic,
                "CUDA: batch-invariant kernels (a sequence's logits do not depend on the batch; slower). "
                "Accepted on CPU, where it changes nothing: CPU results are always batch-invariant");
+  app.add_option("--cpu-gemm", s.cpu_gemm,
+                 "CPU matrix products: engine (default, exact f32 activations) | onednn (oneDNN bf16: faster prefill "
+                 "on CPUs with AMX/AVX512-BF16, bf16 rounding, still batch-invariant)");
 }
 
 nlohmann::json parse_json_strict(const std::string& text, const std::string& source_name) {
@@ -259,6 +265,9 @@ void validate(const RunSettings& s) {
   if (s.samples < 1) fail(ErrorKind::invalid_input, "--samples: expected >= 1, got {}", s.samples);
   if (s.bos != "auto" && s.bos != "on" && s.bos != "off") fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got \"{}\"", s.bos);
   if (s.temperature < 0) fail(ErrorKind::invalid_input, "--temperature: expected >= 0, got {}", s.temperature);
+  if (cpu::parse_cpu_gemm(s.cpu_gemm, "--cpu-gemm").onednn && (s.device != "cpu" || is_remote(s)))
+    fail(ErrorKind::invalid_input, "--cpu-gemm {}: applies to the embedded CPU engine, not {}", s.cpu_gemm,
+         is_remote(s) ? std::string("a remote model") : "--device " + s.device);
   if (s.top_p <= 0 || s.top_p > 1) fail(ErrorKind::invalid_input, "--top-p: expected in (0, 1], got {}", s.top_p);
   if (s.concurrency < 1 || s.concurrency > 1024) fail(ErrorKind::invalid_input, "--concurrency: expected 1..1024, got {}", s.concurrency);
   if (!(s.request_timeout > 0)) fail(ErrorKind::invalid_input, "--request-timeout: expected > 0 seconds, got {}", s.request_timeout);

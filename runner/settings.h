@@ -57,6 +57,7 @@ struct RunSettings {
   double price_in = -1;              // $ per 1M prompt tokens (-1: unknown)
   double price_out = -1;             // $ per 1M completion tokens
   std::string price_file;            // JSON {"MODEL": {"in": $, "out": $}, "*": {...}}
+  std::string cpu_gemm = "engine";   // engine | onednn (LoadOptions::cpu_gemm)
 
   nlohmann::json to_json() const;
 };

@@ -42,6 +42,7 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   const cpu::ActPrecision act = cpu::parse_act_precision(options.activations, "--activations");
   w_ = load_weights(file_, h_, rq);
   set_activation_precision(*w_, act);
+  const cpu::CpuGemm gemm = cpu::parse_cpu_gemm(options.cpu_gemm, "--cpu-gemm");
   tok_ = std::make_unique<tok::Tokenizer>(tok::vocab_from_gguf(file_));
   if (tok_->n_vocab() > h_.n_vocab)
     fail(ErrorKind::format, "{}: tokenizer has {} tokens but token_embd.weight only {} rows", path.string(),
@@ -59,6 +60,12 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
     fail(ErrorKind::invalid_input, "--bos on: {} has no BOS token (tokenizer.ggml.bos_token_id)", path.string());
   opt_ = options;
   pool_ = std::make_unique<cpu::ThreadPool>(options.threads);
+  if (gemm.onednn) {
+    std::vector<const cpu::WeightView*> dense = {&w_->output};  // MoE experts stay on the engine
+    for (const LayerWeights& L : w_->layers)
+      for (const cpu::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) dense.push_back(v);
+    onednn_ = std::make_unique<cpu::OnednnGemm>(dense, gemm.type, pool_.get());
+  }
   fwd_ = std::make_unique<LlamaForward>(h_, *w_, *pool_);
   const int n_ctx = options.max_context > 0 ? options.max_context : h_.n_ctx_train;
   kv_ = runtime::KvCache(h_.n_layer, int64_t(h_.n_kv_head) * h_.head_dim, n_ctx);

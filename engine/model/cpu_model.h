@@ -8,6 +8,7 @@
 // batch- and chunk-invariant, neither reuse nor batching changes a result's bits.
 #pragma once
 
+#include "engine/backend/cpu/onednn_gemm.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/hparams.h"
@@ -71,6 +72,7 @@ class CpuModel final : public Model {
   gguf::File file_;
   HParams h_;
   std::unique_ptr<Weights> w_;
+  std::unique_ptr<cpu::OnednnGemm> onednn_;  // --cpu-gemm onednn: w_'s matrices for oneDNN
   std::unique_ptr<tok::Tokenizer> tok_;
   std::unique_ptr<cpu::ThreadPool> pool_;
   std::unique_ptr<LlamaForward> fwd_;

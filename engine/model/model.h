@@ -27,6 +27,10 @@ struct LoadOptions {
   // CUDA: batch-invariant kernels (a token's logits do not depend on how many tokens share
   // the forward call), at a measured speed cost. The CPU engine is always batch-invariant.
   bool deterministic = false;
+  // CPU matrix products (--cpu-gemm): "engine" (the engine's kernels) or "onednn" (oneDNN,
+  // bf16 weights and activations, batch-invariant tiles: engine/backend/cpu/onednn_gemm.h).
+  // "onednn" changes results (bf16 rounding) and holds a bf16 copy of the dense matrices.
+  std::string cpu_gemm = "engine";
 };
 
 struct SamplerParams {
