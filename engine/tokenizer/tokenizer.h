@@ -1,10 +1,12 @@
 // Tokenizers built from GGUF metadata: byte-level BPE (tokenizer.ggml.model = "gpt2")
-// and SentencePiece-style (tokenizer.ggml.model = "llama"), plus chat templates.
+// and SentencePiece-style (tokenizer.ggml.model = "llama"); chat templates in chat_template.h.
 //
 // A Tokenizer is a pure value built from a Vocab; vocab_from_gguf() is the only
 // function that reads GGUF. Encoding matches llama.cpp's tokenizer for the supported
 // pre-tokenizer types (tests/fixtures/tokenizer/ holds the golden ids).
 #pragma once
+
+#include "engine/tokenizer/chat_template.h"
 
 #include <cstdint>
 #include <memory>
@@ -80,14 +82,10 @@ class Tokenizer {
   std::unique_ptr<Impl> impl_;
 };
 
-struct ChatMessage {
-  std::string role, content;
-};
-
-// Renders messages with the family's template detected from Vocab::chat_template:
-// ChatML (SmolLM2/Qwen; SmolLM2's default system message is inserted when the first
-// message is not a system one), Llama 3, Llama 2 / Mistral [INST]. Unknown or empty
-// templates fall back to ChatML. add_generation_prompt appends the assistant header.
+// Renders messages with the vocabulary's own chat template (tokenizer.chat_template) as
+// transformers' apply_chat_template(tokenize=False) does (chat_template.h). Throws
+// ys::Error(unsupported) when the model has no template or the template uses a construct
+// the renderer does not implement, jinja::TemplateError when the template raises.
 std::string apply_chat_template(const Vocab& v, const std::vector<ChatMessage>& msgs, bool add_generation_prompt);
 
 }  // namespace ys::tok
