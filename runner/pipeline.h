@@ -41,6 +41,7 @@ class Pipeline {
   std::unique_ptr<engine::Model> baseline_;
   std::string model_sha256_;
   std::string hardware_id_;
+  int64_t chat_now_ = -1;  // strftime_now() clock of chat-template prompts, fixed for the run
 };
 
 // The suite's options for these settings; suite-specific keys go only to their suite.

@@ -9,6 +9,10 @@ void Model::next_token_logits(const std::vector<int32_t>& /*ids*/, const LogitsF
   fail(ErrorKind::unsupported, "{}: this engine does not expose next-token logits", info().path);
 }
 
+std::string Model::apply_chat_template(const std::vector<ChatMessage>& /*messages*/, const ChatOptions& /*options*/) const {
+  fail(ErrorKind::unsupported, "{}: this engine does not render chat templates", info().path);
+}
+
 GenerateStats operator-(const GenerateStats& after, const GenerateStats& before) {
   GenerateStats d;
   d.prompt_tokens = after.prompt_tokens - before.prompt_tokens;
