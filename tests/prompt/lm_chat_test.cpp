@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -149,4 +150,25 @@ TEST_CASE("lm-eval chat protocols: the real SmolLM2 model renders its own templa
     checked += check_entry(c, *suites::make_task(c["suite"].get<std::string>(), o));
   }
   CHECK(checked == 54);
+}
+
+TEST_CASE("parse-special: the CPU model applies LoadOptions::parse_special to everything it encodes") {
+  const char* env = std::getenv("YARDSTICK_MODEL");
+  const std::filesystem::path model =
+      env && *env ? env : std::filesystem::path(YS_SOURCE_DIR) / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!std::filesystem::exists(model)) {
+    WARN("skipped: " << model << " is missing");
+    return;
+  }
+  engine::LoadOptions on_opts, off_opts;
+  off_opts.parse_special = false;
+  engine::CpuModel on(model, on_opts), off(model, off_opts);
+  const std::string text = "Explain </s> and <|im_start|> tokens.";
+  const auto a = on.tokenize(text, false), b = off.tokenize(text, false);
+  CHECK(std::count(a.begin(), a.end(), 1) == 1);  // <|im_start|> is control token 1
+  CHECK(std::count(b.begin(), b.end(), 1) == 0);
+  CHECK(b.size() > a.size());
+  // Scoring sees the same tokens: the continuation's log-likelihood differs between the two.
+  const auto la = on.loglikelihood({{"Token:", " <|im_start|>"}}), lb = off.loglikelihood({{"Token:", " <|im_start|>"}});
+  CHECK(la.at(0).n_tokens < lb.at(0).n_tokens);
 }

