@@ -11,7 +11,9 @@
 #include <fmt/core.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <csignal>
 #include <map>
 #include <set>
@@ -58,12 +60,15 @@ suites::TaskOptions task_options_for(const RunSettings& s, const std::string& su
   o.data_dir = s.data_dir;
   o.num_fewshot = s.num_fewshot;
   o.chat_template = s.chat_template;
+  o.fewshot_as_multiturn = s.fewshot_as_multiturn;
+  if (!s.system_instruction.empty()) o.system_instruction = s.system_instruction;
   o.gen_samples = s.samples;
   o.sampler.temperature = s.temperature;
   o.sampler.top_p = s.top_p;
   o.sampler.seed = s.seed;
   // Suite-specific options go only to the suite that understands them.
   if (suite == "mmlu" && s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
+  if (suite == "mmlu" && !s.subjects.empty()) o.extra["subjects"] = s.subjects;
   if (suite == "humaneval" && s.unsafe_no_sandbox) o.extra["sandbox"] = "unsafe";
   if (suite == "quant" && !s.text_file.empty()) o.extra["text_file"] = s.text_file;
   return o;
@@ -175,6 +180,17 @@ bool generation_only(const suites::Task& task, const std::vector<size_t>& pendin
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// The strftime_now() clock a chat-template run recorded ("chat_template_now" in its
+// protocol JSON), so a resumed run renders the same prompts; -1 when absent.
+int64_t stored_chat_now(const std::string& protocol_json) {
+  const nlohmann::json j = nlohmann::json::parse(protocol_json, nullptr, false);
+  if (!j.is_object() || !j.contains("chat_template_now") || !j["chat_template_now"].is_string()) return -1;
+  std::tm tm{};
+  const std::string s = j["chat_template_now"].get<std::string>();
+  if (s.empty() || strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return -1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -202,6 +218,7 @@ engine::Model& Pipeline::model() {
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.prefix_cache = !settings_.no_prefix_cache;
     lo.bos = settings_.bos;
+    lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
     lo.cpu_gemm = settings_.cpu_gemm;
     model_ = open_model(settings_.model, lo, settings_.device);
@@ -218,6 +235,7 @@ engine::Model& Pipeline::baseline_model() {
     lo.threads = settings_.threads;
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.bos = settings_.bos;
+    lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
     baseline_ = open_model(settings_.model, lo, settings_.device);
   }
@@ -241,16 +259,33 @@ std::vector<SuiteOutcome> Pipeline::run() {
     stored.concurrency = settings_.concurrency, stored.request_timeout = settings_.request_timeout;
     stored.retries = settings_.retries, stored.no_cache = settings_.no_cache;
     settings_ = stored;
+    chat_now_ = stored_chat_now(rec->protocol_json);
     outcomes.push_back(run_suite(rec->suite, id));
     return outcomes;
   }
+  if (!settings_.subjects.empty() && std::find(settings_.suites.begin(), settings_.suites.end(), "mmlu") == settings_.suites.end())
+    fail(ErrorKind::invalid_input, "--subjects applies to the mmlu suite, which is not among --suite");
+  chat_now_ = static_cast<int64_t>(std::time(nullptr));
   for (const std::string& suite : settings_.suites) outcomes.push_back(run_suite(suite, ""));
   return outcomes;
 }
 
 SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& resume_id) {
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options_for(settings_, suite));
+  suites::TaskOptions options = task_options_for(settings_, suite);
+  if (settings_.chat_template) {  // the suites render through the model's own template
+    const engine::Model& cm = model();
+    options.chat_template_source = cm.chat_template();
+    options.chat_now = chat_now_;
+    const int64_t now = chat_now_;
+    options.chat_render = [&cm, now](const std::vector<engine::ChatMessage>& msgs, bool add_generation_prompt) {
+      engine::ChatOptions co;
+      co.add_generation_prompt = add_generation_prompt;
+      co.now = now;
+      return cm.apply_chat_template(msgs, co);
+    };
+  }
+  std::unique_ptr<suites::Task> task = suites::make_task(suite, options);
   std::vector<size_t> docs = select_docs(task->size(), settings_);
   if (hardware_id_.empty())
     hardware_id_ = store_.upsert_hardware(is_remote(settings_) ? remote_hardware(engine::remote::parse_model_spec(settings_.model))

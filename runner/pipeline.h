@@ -44,6 +44,7 @@ class Pipeline {
   std::string hardware_id_;
   std::unique_ptr<engine::remote::ResponseCache> remote_cache_;  // remote models only
   engine::remote::RemoteModel* remote_ = nullptr;                // model_, when it is remote
+  int64_t chat_now_ = -1;  // strftime_now() clock of chat-template prompts, fixed for the run
 };
 
 // The suite's options for these settings; suite-specific keys go only to their suite.

@@ -64,6 +64,10 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["seed"] = integer("seed", s.seed);
   m["bos"] = str("bos", s.bos);
   m["chat_template"] = boolean("chat_template", s.chat_template);
+  m["fewshot_as_multiturn"] = boolean("fewshot_as_multiturn", s.fewshot_as_multiturn);
+  m["system_instruction"] = str("system_instruction", s.system_instruction);
+  m["parse_special"] = str("parse_special", s.parse_special);
+  m["subjects"] = str("subjects", s.subjects);
   m["db"] = str("db", s.db);
   m["data_dir"] = str("data_dir", s.data_dir);
   m["tag"] = str("tag", s.tag);
@@ -122,7 +126,10 @@ nlohmann::json RunSettings::to_json() const {
           {"remote_one_prompt", remote_one_prompt}, {"remote_extra", remote_extra},
           {"concurrency", concurrency}, {"request_timeout", request_timeout}, {"retries", retries},
           {"no_cache", no_cache}, {"price_in", price_in}, {"price_out", price_out}, {"price_file", price_file},
-          {"cpu_gemm", cpu_gemm}};
+          {"cpu_gemm", cpu_gemm},
+
+          {"fewshot_as_multiturn", fewshot_as_multiturn}, {"system_instruction", system_instruction},
+          {"parse_special", parse_special}, {"subjects", subjects}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -139,7 +146,16 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--batch-size", s.batch_size, "Documents per engine call (results do not depend on it)");
   app.add_option("--seed", s.seed, "Seed for sampling and for suites that draw at random");
   app.add_option("--bos", s.bos, "Prepend BOS: auto (the tokenizer's default) | on | off");
-  app.add_flag("--chat-template", s.chat_template, "Wrap prompts in the model's chat template");
+  app.add_flag("--chat-template", s.chat_template,
+               "Render prompts with the model's own chat template, as lm-eval --apply_chat_template");
+  app.add_flag("--fewshot-as-multiturn", s.fewshot_as_multiturn,
+               "With --chat-template: few-shot examples as user/assistant turns (lm-eval --fewshot_as_multiturn)");
+  app.add_option("--system-instruction", s.system_instruction,
+                 "A system instruction before the task description (lm-eval --system_instruction)");
+  app.add_option("--parse-special", s.parse_special,
+                 "Special-token text in prompts (<|im_start|>, </s>): on = control tokens, as Hugging Face and "
+                 "lm-eval (default) | off = plain text, as llama.cpp");
+  app.add_option("--subjects", s.subjects, "MMLU: only these subjects, comma separated (e.g. anatomy,virology)");
   app.add_option("--db", s.db, "Result store (SQLite; env YARDSTICK_DB, default ./results.db)");
   app.add_option("--data-dir", s.data_dir, "Data directory (env YARDSTICK_DATA, default ./data)");
   app.add_option("--config", config_path, "JSON file with any of these settings (keys: flag names, '_' for '-')");
@@ -264,6 +280,18 @@ void validate(const RunSettings& s) {
   if (s.threads < 0) fail(ErrorKind::invalid_input, "--threads: expected >= 0, got {}", s.threads);
   if (s.samples < 1) fail(ErrorKind::invalid_input, "--samples: expected >= 1, got {}", s.samples);
   if (s.bos != "auto" && s.bos != "on" && s.bos != "off") fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got \"{}\"", s.bos);
+  if (s.parse_special != "on" && s.parse_special != "off")
+    fail(ErrorKind::invalid_input, "--parse-special: expected on or off, got \"{}\"", s.parse_special);
+  if (s.parse_special == "off" && s.chat_template)
+    fail(ErrorKind::invalid_input, "--parse-special off cannot be combined with --chat-template: the template's control "
+         "tokens (<|im_start|>, ...) would be read as text");
+  if (s.parse_special == "off" && s.device != "cpu")
+    fail(ErrorKind::invalid_input, "--parse-special off: supported by the CPU engine only (got --device {})", s.device);
+  if (s.parse_special == "off" && is_remote(s))
+    fail(ErrorKind::invalid_input, "--parse-special off: a remote model's server tokenizes the prompts itself");
+  if (s.fewshot_as_multiturn && !s.chat_template)
+    fail(ErrorKind::invalid_input, "--fewshot-as-multiturn needs --chat-template (as lm-eval's --fewshot_as_multiturn "
+         "needs --apply_chat_template)");
   if (s.temperature < 0) fail(ErrorKind::invalid_input, "--temperature: expected >= 0, got {}", s.temperature);
   if (cpu::parse_cpu_gemm(s.cpu_gemm, "--cpu-gemm").onednn && (s.device != "cpu" || is_remote(s)))
     fail(ErrorKind::invalid_input, "--cpu-gemm {}: applies to the embedded CPU engine, not {}", s.cpu_gemm,

@@ -25,7 +25,11 @@ struct RunSettings {
   int batch_size = 16;               // documents per engine call
   uint64_t seed = 1234;
   std::string bos = "auto";          // auto|on|off
-  bool chat_template = false;
+  bool chat_template = false;        // lm-eval --apply_chat_template
+  bool fewshot_as_multiturn = false; // lm-eval --fewshot_as_multiturn (needs chat_template)
+  std::string system_instruction;    // lm-eval --system_instruction ("" = none)
+  std::string parse_special = "on";  // on|off: special-token text in prompts (LoadOptions::parse_special)
+  std::string subjects;              // MMLU: comma-separated subjects ("" = all 57)
   std::string db;                    // result store path
   std::string data_dir;
   std::string tag;

@@ -44,6 +44,7 @@ CpuModel::CpuModel(const std::filesystem::path& path, const LoadOptions& options
   set_activation_precision(*w_, act);
   const cpu::CpuGemm gemm = cpu::parse_cpu_gemm(options.cpu_gemm, "--cpu-gemm");
   tok_ = std::make_unique<tok::Tokenizer>(tok::vocab_from_gguf(file_));
+  tok_->set_parse_special(options.parse_special);
   if (tok_->n_vocab() > h_.n_vocab)
     fail(ErrorKind::format, "{}: tokenizer has {} tokens but token_embd.weight only {} rows", path.string(),
          tok_->n_vocab(), h_.n_vocab);
@@ -141,10 +142,22 @@ CpuModel::CacheStats CpuModel::cache_stats() const {
 }
 
 std::vector<int32_t> CpuModel::encode_input(const std::string& text) const {
-  if (opt_.bos == "auto") return tok_->encode(text, true);
-  std::vector<int32_t> ids = tok_->encode(text, false);
-  if (opt_.bos == "on") ids.insert(ids.begin(), tok_->bos());
-  return ids;
+  return tok::encode_prompt(*tok_, text, opt_.bos);
+}
+
+std::string CpuModel::chat_template() const { return tok_->vocab().chat_template; }
+
+std::string CpuModel::apply_chat_template(const std::vector<ChatMessage>& messages, const ChatOptions& options) const {
+  std::vector<tok::ChatMessage> msgs;
+  for (const ChatMessage& m : messages) msgs.push_back({m.role, m.content});
+  tok::ChatRenderOptions o;
+  o.add_generation_prompt = options.add_generation_prompt;
+  o.now = options.now;
+  try {
+    return tok::ChatTemplate::from_vocab(tok_->vocab()).render(msgs, o);
+  } catch (const jinja::TemplateError& e) {
+    throw ChatTemplateError(e.what());
+  }
 }
 
 void CpuModel::next_token_logits(const std::vector<int32_t>& ids, const Model::LogitsFn& fn) {

@@ -37,6 +37,8 @@ class CpuModel final : public Model {
   std::vector<TokenLogprob> token_logprobs(const std::string& text) override;
   std::vector<int32_t> tokenize(const std::string& text, bool add_bos) const override;
   std::string detokenize(const std::vector<int32_t>& ids) const override;
+  std::string chat_template() const override;
+  std::string apply_chat_template(const std::vector<ChatMessage>& messages, const ChatOptions& options) const override;
 
   const tok::Tokenizer& tokenizer() const { return *tok_; }
   const HParams& hparams() const { return h_; }

@@ -15,6 +15,10 @@ void Model::next_token_logits_from(const std::vector<int32_t>& ids, int64_t firs
   });
 }
 
+std::string Model::apply_chat_template(const std::vector<ChatMessage>& /*messages*/, const ChatOptions& /*options*/) const {
+  fail(ErrorKind::unsupported, "{}: this engine does not render chat templates", info().path);
+}
+
 GenerateStats operator-(const GenerateStats& after, const GenerateStats& before) {
   GenerateStats d;
   d.prompt_tokens = after.prompt_tokens - before.prompt_tokens;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct LoadOptions {
   int64_t kv_memory_bytes = int64_t(2) << 30;  // budget for all key/value caches (--kv-memory)
   bool prefix_cache = true;          // loglikelihood: reuse cached prefixes (--no-prefix-cache: off)
   std::string bos = "auto";          // auto (tokenizer metadata add_bos) | on | off (PROTOCOLS.md §1.3.5)
+  // Special-token text in prompts ("<|im_start|>", "</s>") becomes the control token (true,
+  // as Hugging Face tokenizers and so lm-eval's HF backend do) or stays text (false, as
+  // llama.cpp's tokenizer API does unless asked) (--parse-special, docs/protocols.md).
+  bool parse_special = true;
   // CUDA: batch-invariant kernels (a token's logits do not depend on how many tokens share
   // the forward call), at a measured speed cost. The CPU engine is always batch-invariant.
   bool deterministic = false;
@@ -112,6 +117,21 @@ struct GenerateStats {
 // The counts of the work between two readings of Model::generate_stats().
 GenerateStats operator-(const GenerateStats& after, const GenerateStats& before);
 
+// A chat turn, and how to render a list of them with the model's chat template.
+struct ChatMessage {
+  std::string role, content;
+};
+struct ChatOptions {
+  bool add_generation_prompt = true;
+  int64_t now = -1;  // strftime_now()'s clock (seconds since the epoch, UTC); -1 = the current time
+};
+// The chat template itself raised (its raise_exception, or an undefined value): jinja2's
+// TemplateError, which lm-eval catches to render again without the system message.
+class ChatTemplateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Streaming callback for generate: called with each new piece of decoded text.
 using TextSink = void (*)(void* user, const std::string& piece);
 
@@ -144,6 +164,13 @@ class Model {
   // thrown by on_done ends the call.
   using DoneFn = std::function<void(size_t index, const GenerateResult& result)>;
   virtual std::vector<GenerateResult> generate_streamed(const std::vector<GenerateRequest>& reqs, const DoneFn& on_done);
+  // The model's chat template (GGUF tokenizer.chat_template); "" when it has none.
+  virtual std::string chat_template() const { return {}; }
+  // Renders messages with that template exactly as transformers' apply_chat_template
+  // (tokenize=False) does. Throws ys::Error(unsupported) when the model has no template, the
+  // template uses a construct the renderer does not implement, or the engine cannot render
+  // templates (the default); ChatTemplateError when the template raises.
+  virtual std::string apply_chat_template(const std::vector<ChatMessage>& messages, const ChatOptions& options) const;
 };
 
 // Loads a GGUF model into the embedded CPU engine. Throws ys::Error.
