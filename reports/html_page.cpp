@@ -20,7 +20,8 @@ th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums;wh
 svg.chart{width:100%;max-width:760px;height:auto;display:block;margin:.4em 0}
 svg .ttl{font-size:14px;font-weight:600}svg .tick,svg .val,svg .plbl,svg .lgd{font-size:11px;fill:#333}
 svg .lbl{font-size:11px}svg .axt{font-size:12px;fill:#333}
-svg .grid{stroke:#e5e5e5}svg .axis{stroke:#333;stroke-width:1}svg .bar{fill:var(--bar)}svg .err{stroke:#111;stroke-width:1.2;fill:none}
+svg .grid{stroke:#e5e5e5}svg .zero{stroke:#555;stroke-dasharray:4 3}svg .band{fill:#f3f5f7}svg .grp{font-size:12px;font-weight:600}
+svg .better{fill:var(--ok);font-weight:600}svg .worse{fill:var(--bad);font-weight:600}svg .axis{stroke:#333;stroke-width:1}svg .bar{fill:var(--bar)}svg .err{stroke:#111;stroke-width:1.2;fill:none}
 .grid-cells{display:flex;flex-wrap:wrap;gap:2px}.cell{width:14px;height:14px;border-radius:2px}.cell.p{background:var(--ok)}.cell.f{background:var(--bad)}
 details{margin:.5em 0;border:1px solid var(--line);border-radius:4px;padding:4px 8px}summary{cursor:pointer;font-weight:600}
 pre{white-space:pre-wrap;word-break:break-word;font-size:.85em;margin:0}
