@@ -115,7 +115,6 @@ std::string drift_html(const Comparison& c) {
   return b + "</tbody></table></div>\n<ul class=\"meta\">\n" + notes + "</ul>\n";
 }
 
-
 }  // namespace detail
 
 std::string metric_value_text(const MetricCell& cell, bool fraction) {
@@ -193,8 +192,8 @@ json compare_json(const Comparison& c, const std::vector<Flip>* flips) {
       diffs.push_back(d ? json{{"n", d->n}, {"delta", d->delta}, {"ci_low", d->ci_lo}, {"ci_high", d->ci_hi}, {"p", d->p},
                                {"test", d->test}, {"b", d->b}, {"c", d->c}}
                         : json(nullptr));
-    metrics.push_back({{"name", row.name}, {"headline", row.headline}, {"fraction", row.fraction}, {"values", values},
-                       {"diffs", diffs}});
+    metrics.push_back({{"name", row.name}, {"headline", row.headline}, {"group", metric_group_name(row.group)},
+                       {"fraction", row.fraction}, {"values", values}, {"diffs", diffs}});
   }
   for (const auto& p : c.perf) {
     json v = json::array(), s = json::array();

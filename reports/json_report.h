@@ -8,7 +8,7 @@
 //    "runs": [RUN...],                       // runs[0] is the reference
 //    "labels": ["..."],                      // one per run
 //    "notes": ["runs A and B differ in ..."],
-//    "metrics": [{"name", "headline", "fraction",
+//    "metrics": [{"name", "headline", "group": "headline"|"category"|"aggregate"|"subject", "fraction",
 //                 "values": [{"value", "stderr", "n"} | null, ...],     // one per run
 //                 "diffs": [null, DIFF | null, ...]}],                  // vs runs[0]
 //    "perf": [{"name", "unit", "values": [number|null...], "spread": [number|null...]}],

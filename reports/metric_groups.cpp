@@ -32,6 +32,16 @@ MetricGroup metric_group(const std::string& name, bool headline, const SampleGro
   return MetricGroup::aggregate;
 }
 
+const char* metric_group_name(MetricGroup g) {
+  switch (g) {
+    case MetricGroup::headline: return "headline";
+    case MetricGroup::category: return "category";
+    case MetricGroup::aggregate: return "aggregate";
+    case MetricGroup::subject: return "subject";
+  }
+  return "aggregate";
+}
+
 bool metric_order_less(const std::string& a, MetricGroup ga, const std::string& b, MetricGroup gb) {
   if (ga != gb) return rank(ga) < rank(gb);
   if (ga == MetricGroup::category) {  // "other" is the rest: it goes last
@@ -51,20 +61,23 @@ Interval wilson_interval(double k, double n) {
 
 std::optional<Interval> metric_interval(const store::MetricRecord& m, const std::vector<double>& doc_scores,
                                         bool fraction) {
+  // The plain mean of n 0/1 scores: the Wilson interval, which stays honest at 0 of 3 or 57 of 57.
+  if (!doc_scores.empty() && static_cast<int64_t>(doc_scores.size()) == m.n) {
+    double k = 0;
+    bool binary = true;
+    for (double x : doc_scores) {
+      binary = binary && (x == 0.0 || x == 1.0);
+      k += x;
+    }
+    if (binary && std::fabs(k / static_cast<double>(doc_scores.size()) - m.value) <= 1e-9)
+      return wilson_interval(k, static_cast<double>(doc_scores.size()));
+  }
   if (m.std_err && std::isfinite(*m.std_err)) {
     Interval iv{m.value - kZ95 * *m.std_err, m.value + kZ95 * *m.std_err, "normal"};
     if (fraction) iv.lo = std::max(0.0, iv.lo), iv.hi = std::min(1.0, iv.hi);
     return iv;
   }
-  if (doc_scores.empty() || static_cast<int64_t>(doc_scores.size()) != m.n) return std::nullopt;
-  double k = 0;
-  for (double x : doc_scores) {
-    if (x != 0.0 && x != 1.0) return std::nullopt;
-    k += x;
-  }
-  // Only when the metric is the plain mean of these scores.
-  if (std::fabs(k / static_cast<double>(doc_scores.size()) - m.value) > 1e-9) return std::nullopt;
-  return wilson_interval(k, static_cast<double>(doc_scores.size()));
+  return std::nullopt;
 }
 
 }  // namespace ys::reports

@@ -27,6 +27,7 @@ struct SampleGroups {
 SampleGroups sample_groups(const std::vector<SampleView>& samples);
 
 MetricGroup metric_group(const std::string& name, bool headline, const SampleGroups& g);
+const char* metric_group_name(MetricGroup g);  // "headline", "category", "aggregate", "subject"
 
 // Sort key: headline, then categories ("other" last), then aggregates, then subjects; by
 // name within a group.
@@ -38,10 +39,11 @@ struct Interval {
   std::string method;  // "normal" (value ± 1.96 stderr) or "wilson" (0/1 scores)
 };
 
-// value ± 1.959964 stderr when the metric has a finite stderr; otherwise, when the
-// per-document scores are all 0 or 1 and there are n of them, the Wilson score interval of
-// their mean (e.g. MMLU with one question per subject, where the pooled stderr is
-// undefined); otherwise nullopt. Fraction metrics are clipped to [0, 1].
+// When the metric is the mean of its n per-document scores and they are all 0 or 1
+// (accuracy, exact match, pass@1 of one sample): the Wilson score interval, which stays
+// meaningful where value ± 1.96 stderr does not (0 of 3 right gives stderr 0; one MMLU
+// question per subject leaves the pooled stderr undefined). Otherwise value ± 1.959964
+// stderr when the metric has a finite stderr (clipped to [0, 1] for fractions), else nullopt.
 std::optional<Interval> metric_interval(const store::MetricRecord& m, const std::vector<double>& doc_scores,
                                         bool fraction);
 

@@ -58,9 +58,11 @@ std::string accuracy_vs_speed_html(const Overview& o) {
     by_suite[r.run.suite + " · " + r.headline->name + (s == 100 ? " (%)" : "")].push_back(p);
   }
   std::string b;
-  for (const auto& [title, pts] : by_suite)
-    b += svg_scatter(pts, "Accuracy vs throughput: " + title, "throughput (tokens/s)", title + ", 95% interval");
-  return b.empty() ? "<p class=\"meta\">No finished runs with both a headline metric and a throughput.</p>\n" : b;
+  for (const auto& [title, pts] : by_suite)  // one point is not a comparison: the summary shows it
+    if (pts.size() >= 2) b += svg_scatter(pts, "Accuracy vs throughput: " + title, "throughput (tokens/s)", title + ", 95% interval");
+  return b.empty() ? "<p class=\"meta\">No suite has two runs with a headline metric and a throughput yet (run it at "
+                     "another quantization or on another machine to compare).</p>\n"
+                   : b;
 }
 
 std::string hardware_html(const Overview& o) {
@@ -90,8 +92,8 @@ std::string drill_down_html(const RunSummary& r, bool open) {
        " · protocol " + html_escape(r.run.protocol_version) + " · code " + html_escape(r.run.code_version) + "</p>\n";
   if (!r.run.error.empty()) b += "<p class=\"note\">error: " + html_escape(r.run.error) + "</p>\n";
   std::vector<Bar> categories, subjects;
-  b += "<div class=\"tw\"><table class=\"metrics\"><thead><tr><th>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>"
-       "</thead><tbody>\n";
+  std::string table = "<div class=\"tw\"><table class=\"metrics\"><thead><tr><th>metric</th><th>value</th><th>± stderr</th>"
+                      "<th>n</th></tr></thead><tbody>\n";
   size_t rows = 0;
   const bool has_categories = std::count(r.groups.begin(), r.groups.end(), MetricGroup::category) > 0;
   for (size_t i = 0; i < r.metrics.size(); ++i) {
@@ -105,9 +107,13 @@ std::string drill_down_html(const RunSummary& r, bool open) {
     }
     if (g == MetricGroup::subject || (!m.headline && rows >= 12)) continue;  // subjects: folded below
     ++rows;
-    b += "<tr>" + td(m.name) + td(fmt::format("{:.4f}", m.value), true) + td(num(m.std_err, 4), true) + td(std::to_string(m.n), true) + "</tr>\n";
+    table += "<tr>" + td(m.name) + td(fmt::format("{:.4f}", m.value), true) + td(num(m.std_err, 4), true) +
+             td(std::to_string(m.n), true) + "</tr>\n";
   }
-  b += "</tbody></table></div>\n";
+  if (rows) b += table + "</tbody></table></div>\n";
+  for (const auto& p : r.perf)  // benchmark runs: their measures instead of metrics
+    if (r.metrics.empty()) b += "<p class=\"meta\">" + html_escape(p.name) + ": " + num(p.median ? *p.median : p.value, 2) + " " +
+                                html_escape(p.unit) + (p.stddev ? " ± " + num(p.stddev, 2) : "") + "</p>\n";
   if (r.metrics.size() > rows + subjects.size())
     b += fmt::format("<p class=\"meta\">{} more metrics: yardstick show {}</p>\n", r.metrics.size() - rows - subjects.size(),
                      html_escape(r.run.id));

@@ -79,8 +79,7 @@ std::string score_text(const RunSummary& r) {
 std::string interval_text(const RunSummary& r) {
   if (!r.headline || !r.headline_ci) return "-";
   const double s = scale_of(*r.headline);
-  return fmt::format("[{:.2f}, {:.2f}]{}{}", r.headline_ci->lo * s, r.headline_ci->hi * s, s == 100 ? " %" : "",
-                     r.headline_ci->method == "wilson" ? " (Wilson)" : "");
+  return fmt::format("[{:.2f}, {:.2f}]{}", r.headline_ci->lo * s, r.headline_ci->hi * s, s == 100 ? " %" : "");
 }
 
 std::string n_text(const RunSummary& r) {
@@ -112,8 +111,10 @@ std::string sample_scope_text(const RunSummary& r) {
                                 100.0 * static_cast<double>(r.docs) / static_cast<double>(*r.full_docs));
   if (r.run.wall_s && *r.run.wall_s > 0) {
     const double per_doc = *r.run.wall_s / static_cast<double>(r.docs);
-    out += fmt::format("; full run ≈ {} here ({:.2f} s per {} in this run)",
+    out += fmt::format("; full run ≈ {} here at this run's {:.2f} s per {}",
                        duration_text(per_doc * static_cast<double>(*r.full_docs)), per_doc, singular(noun));
+    // A full MMLU run computes each subject's five-shot prefix once and reuses it.
+    if (r.run.suite == "mmlu") out += " (less in a full run, which reuses each subject's few-shot prefix)";
   }
   return out;
 }
@@ -124,23 +125,24 @@ std::string summary_html(const Overview& o) {
   const auto runs = summary_runs(o);
   std::string b = "<section id=\"summary\">\n<h2>Results</h2>\n";
   if (runs.empty()) return b + "<p class=\"meta\">No finished evaluation run in this store.</p>\n</section>\n";
-  b += "<div class=\"tw\"><table id=\"summary-table\"><thead><tr><th>suite</th><th>model · quant · threads</th>"
+  b += "<div class=\"tw\"><table id=\"summary-table\"><thead><tr><th>suite <small>(model · quant · threads)</small></th>"
        "<th>score</th><th>95% interval</th><th>n</th><th>time</th><th>sample vs a full run</th></tr></thead><tbody>\n";
   for (const RunSummary* r : runs) {
     const std::string scope = sample_scope_text(*r);
-    b += "<tr class=\"srow\"><td><a href=\"#run-" + html_escape(r->run.id) + "\">" + html_escape(suite_text(*r)) + "</a></td>";
-    b += "<td>" + html_escape(setting_text(*r)) + "</td>";
-    b += "<td class=\"n score\"><b>" + html_escape(score_text(*r)) + "</b></td>";
-    b += "<td class=\"n ci\">" + html_escape(interval_text(*r)) + "</td>";
-    b += "<td class=\"n\">" + html_escape(n_text(*r)) + "</td>";
-    b += "<td class=\"n\">" + html_escape(r->run.wall_s ? duration_text(*r->run.wall_s) : "-") + "</td>";
+    // data-label: the column name, shown before each value when a phone stacks the cells.
+    b += "<tr class=\"srow\"><td><a href=\"#run-" + html_escape(r->run.id) + "\"><b>" + html_escape(suite_text(*r)) +
+         "</b></a><br><small>" + html_escape(setting_text(*r)) + "</small></td>";
+    b += "<td class=\"score\" data-label=\"score\"><b>" + html_escape(score_text(*r)) + "</b></td>";
+    b += "<td class=\"n ci\" data-label=\"95% interval\">" + html_escape(interval_text(*r)) + "</td>";
+    b += "<td class=\"n\" data-label=\"n\">" + html_escape(n_text(*r)) + "</td>";
+    b += "<td class=\"n\" data-label=\"time\">" + html_escape(r->run.wall_s ? duration_text(*r->run.wall_s) : "-") + "</td>";
     b += "<td class=\"scope\">" + html_escape(scope.empty() ? "-" : scope) + "</td></tr>\n";
   }
   b += "</tbody></table></div>\n<p class=\"meta\">The newest finished run of each suite, model and quantization. "
-       "95% interval: ± 1.96 standard errors of the metric, or the Wilson interval of the 0/1 scores where the "
-       "metric has no standard error (e.g. one MMLU question per subject). The full-run time is this run's wall "
-       "time per document times the size of the test set; suites that share a few-shot prefix between documents "
-       "(MMLU within a subject) run faster per document in a full run than in a small sample.</p>\n</section>\n";
+       "95% interval: the Wilson score interval where the score is the mean of 0/1 outcomes (accuracy, exact match, "
+       "pass@1), else ± 1.96 standard errors of the metric (BLEU: bootstrap). The full-run time is this run's wall "
+       "time per document times the size of the test set, on this machine at its load during the run.</p>\n"
+       "</section>\n";
   return b;
 }
 
@@ -152,7 +154,8 @@ std::string summary_markdown(const Overview& o) {
   for (const RunSummary* r : runs)
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md_cell(suite_text(*r)), md_cell(setting_text(*r), 60),
                        md_cell(score_text(*r), 60), md_cell(interval_text(*r)), md_cell(n_text(*r)),
-                       md_cell(r->run.wall_s ? duration_text(*r->run.wall_s) : "-"), md_cell(sample_scope_text(*r), 160));
+                       md_cell(r->run.wall_s ? duration_text(*r->run.wall_s) : "-"),
+                       md_cell(sample_scope_text(*r).empty() ? "-" : sample_scope_text(*r), 200));
   return out + "\n";
 }
 

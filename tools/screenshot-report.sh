@@ -5,7 +5,7 @@
 #                              [--compare "RUN_ID RUN_ID..."] [--demo]
 # --compare also renders `yardstick compare --by quant` of those runs (DIR/compare.html).
 # --demo first fills DIR/demo.db with small runs of a synthetic model (one MMLU question per
-# subject at two quantizations and two thread counts, compared), so there is something to draw.
+# subject at four quantizations on 1 or 2 threads, compared), so there is something to draw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,11 +34,11 @@ if [ "$demo" = 1 ]; then
   shared=${YARDSTICK_SHARED_DATA:-../shared/datasets}
   "$bin" synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o "$out/demo.gguf" >/dev/null
   [ -d "$out/data/mmlu" ] || "$bin" data --data-dir "$out/data" import "$shared" >/dev/null
-  for q in f32 q8_0; do
-    for t in 1 2; do
-      "$bin" run --model "$out/demo.gguf" --quant "$q" --threads "$t" --suite mmlu --limit-per-subject 1 \
-        --data-dir "$out/data" --db "$db" --tag "demo-$q-t$t" >/dev/null
-    done
+  t=1
+  for q in f32 q8_0 q4_1 q4_0; do
+    "$bin" run --model "$out/demo.gguf" --quant "$q" --threads "$t" --suite mmlu --limit-per-subject 1 \
+      --data-dir "$out/data" --db "$db" --tag "demo-$q-t$t" >/dev/null
+    t=$((3 - t))
   done
   compare=$("$bin" list --db "$db" --json | grep -o '"id": "[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
 fi

@@ -136,12 +136,17 @@ TEST_CASE("compare html: forest plot rows and intervals come from the data", "[r
   }
   for (const char* cat : {"stem", "humanities", "social_sciences", "other"}) CHECK(html.find(std::string("<td>acc/") + cat + "</td>") < details);
 
+  const nlohmann::json j = compare_json(c, nullptr);
+  CHECK(j["metrics"][1]["group"] == "category");
+  CHECK(j["metrics"][6]["group"] == "subject");
+
   // Markdown keeps the same order: categories before subjects.
   const std::string md = compare_markdown(c, nullptr);
   CHECK(md.find("| acc/other |") < md.find("| acc/abstract_algebra |"));
 }
 
-TEST_CASE("metric_interval: normal from stderr, Wilson for 0/1 scores without one", "[reports][interval]") {
+TEST_CASE("metric_interval: Wilson for means of 0/1 scores, else normal from stderr", "[reports][interval]") {
+  // No per-document scores: value ± 1.96 stderr.
   ys::store::MetricRecord m{"acc", 0.25, 0.05, 57, true};
   auto iv = metric_interval(m, {}, true);
   REQUIRE(iv);
@@ -149,26 +154,35 @@ TEST_CASE("metric_interval: normal from stderr, Wilson for 0/1 scores without on
   CHECK(iv->lo == Approx(0.25 - 1.959964 * 0.05));
   CHECK(iv->hi == Approx(0.25 + 1.959964 * 0.05));
 
-  // 14 of 57 right, no stderr (one question per subject): the Wilson interval,
-  // (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n).
+  // 14 of 57 right: the Wilson interval, whether or not the metric has a stderr.
   std::vector<double> xs(57, 0.0);
   for (int i = 0; i < 14; ++i) xs[i] = 1.0;
-  m = {"acc", 14.0 / 57, std::nullopt, 57, true};
-  iv = metric_interval(m, xs, true);
+  for (std::optional<double> se : {std::optional<double>(), std::optional<double>(0.057)}) {
+    m = {"acc", 14.0 / 57, se, 57, true};
+    iv = metric_interval(m, xs, true);
+    REQUIRE(iv);
+    CHECK(iv->method == "wilson");
+    const double z = 1.959964, n = 57, p = 14.0 / 57;
+    CHECK(iv->lo < p);
+    CHECK(iv->hi > p);
+    // The defining property: each bound q solves |p - q| = z sqrt(q (1 - q) / n).
+    for (double q : {iv->lo, iv->hi}) CHECK(std::fabs(p - q) == Approx(z * std::sqrt(q * (1 - q) / n)).epsilon(1e-9));
+  }
+  // 0 of 3 right: stderr 0 would give [0, 0]; Wilson's upper bound is z²/(n + z²).
+  m = {"exact_match", 0.0, 0.0, 3, true};
+  iv = metric_interval(m, {0.0, 0.0, 0.0}, true);
   REQUIRE(iv);
-  CHECK(iv->method == "wilson");
-  const double z = 1.959964, n = 57, p = 14.0 / 57;
-  const double center = (p + z * z / (2 * n)) / (1 + z * z / n);
-  const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
-  CHECK(iv->lo == Approx(center - half));
-  CHECK(iv->hi == Approx(center + half));
-  // The defining property: each bound q solves |p - q| = z sqrt(q (1 - q) / n).
-  for (double q : {iv->lo, iv->hi}) CHECK(std::fabs(p - q) == Approx(z * std::sqrt(q * (1 - q) / n)).epsilon(1e-9));
+  CHECK(iv->lo == Approx(0.0).margin(1e-12));
+  CHECK(iv->hi == Approx(1.959964 * 1.959964 / (3 + 1.959964 * 1.959964)));
 
-  // Not the mean of these scores, or not 0/1: no interval is made up.
-  m.value = 0.5;
+  // Not the mean of these scores, or not 0/1: back to the stderr, or nothing when there is none.
+  m = {"acc", 0.5, std::nullopt, 57, true};
   CHECK_FALSE(metric_interval(m, xs, true));
   xs[0] = 0.5;
-  m.value = 13.5 / 57;
+  m = {"acc", 13.5 / 57, std::nullopt, 57, true};
   CHECK_FALSE(metric_interval(m, xs, true));
+  m.std_err = 0.05;
+  iv = metric_interval(m, xs, true);
+  REQUIRE(iv);
+  CHECK(iv->method == "normal");
 }

@@ -33,6 +33,14 @@ std::vector<std::string> summary_rows(const std::string& html) {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// Wilson score interval of k of n, from its textbook form.
+std::pair<double, double> wilson(double k, double n) {
+  const double z = 1.959964, p = k / n;
+  const double center = (p + z * z / (2 * n)) / (1 + z * z / n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+  return {center - half, center + half};
+}
+
 std::string fmt_interval(double lo, double hi) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "[%.2f, %.2f] %%", lo * 100, hi * 100);
@@ -69,11 +77,14 @@ TEST_CASE("report summary: score, 95% interval, n, time and distance from a full
   CHECK(m.docs == 100);
   CHECK(m.full_docs == 14042);
   REQUIRE(m.headline_ci);
-  const double se = std::sqrt(0.6 * 0.4 / 99);  // add_run's stderr
-  CHECK(m.headline_ci->lo == Approx(0.6 - 1.959964 * se));
-  CHECK(m.headline_ci->hi == Approx(0.6 + 1.959964 * se));
+  const auto [lo, hi] = wilson(60, 100);  // 0/1 scores: Wilson, not ± 1.96 stderr
+  CHECK(m.headline_ci->method == "wilson");
+  CHECK(m.headline_ci->lo == Approx(lo));
+  CHECK(m.headline_ci->hi == Approx(hi));
   // 12 s / 100 docs = 0.12 s per question; x 14,042 = 1685 s = 28 min.
-  CHECK(sample_scope_text(m) == "100 of 14,042 questions (0.7%); full run ≈ 28 min here (0.12 s per question in this run)");
+  CHECK(sample_scope_text(m) ==
+        "100 of 14,042 questions (0.7%); full run ≈ 28 min here at this run's 0.12 s per question (less in a full run, "
+        "which reuses each subject's few-shot prefix)");
   CHECK_FALSE(o.runs[2].full_docs);
   CHECK(contains(sample_scope_text(o.runs[2]), "50 problems; the size of the full test set is unknown"));
 
@@ -87,7 +98,7 @@ TEST_CASE("report summary: score, 95% interval, n, time and distance from a full
   INFO(rows[0]);
   CHECK(contains(rows[0], "|mmlu|"));
   CHECK(contains(rows[0], "acc 60.00 %"));
-  CHECK(contains(rows[0], fmt_interval(0.6 - 1.959964 * se, 0.6 + 1.959964 * se)));
+  CHECK(contains(rows[0], fmt_interval(lo, hi)));
   CHECK(contains(rows[0], "|100|"));
   CHECK(contains(rows[0], "|12.0 s|"));
   CHECK(contains(rows[0], "4 threads"));
@@ -96,12 +107,14 @@ TEST_CASE("report summary: score, 95% interval, n, time and distance from a full
   CHECK(contains(rows[1], "|gsm8k|"));
   CHECK(contains(rows[1], "all cores"));
   CHECK(contains(rows[1], "|10 min|"));
+  CHECK(contains(rows[1], fmt_interval(wilson(5, 50).first, wilson(5, 50).second)));
+  CHECK(contains(rows[1], "|50 problems; the size of the full test set is unknown"));
 
   const std::string md = overview_markdown(o);
   CHECK(md.find("| suite | model · quant · threads | score |") < md.find("| model | suite |"));
 }
 
-TEST_CASE("report summary: Wilson interval when one question per subject leaves no stderr", "[reports][summary]") {
+TEST_CASE("report summary: an interval when one question per subject leaves no stderr", "[reports][summary]") {
   TempDir dir;
   auto st = ys::store::Store::open(dir.path / "r.db");
   FakeMmluRun f;
@@ -119,12 +132,12 @@ TEST_CASE("report summary: Wilson interval when one question per subject leaves 
   REQUIRE(o.runs.size() == 1);
   REQUIRE(o.runs[0].headline_ci);
   CHECK(o.runs[0].headline_ci->method == "wilson");
-  CHECK(o.runs[0].headline_ci->lo == Approx(0.152328).margin(1e-6));  // Wilson, 14/57 (formula in glance_test)
-  CHECK(o.runs[0].headline_ci->hi == Approx(0.371023).margin(1e-6));
+  CHECK(o.runs[0].headline_ci->lo == Approx(wilson(14, 57).first));
+  CHECK(o.runs[0].headline_ci->hi == Approx(wilson(14, 57).second));
   const std::string html = overview_html(o);
   const auto rows = summary_rows(html);
   REQUIRE(rows.size() == 1);
-  CHECK(contains(rows[0], "[15.23, 37.10] % (Wilson)"));
+  CHECK(contains(rows[0], "[15.23, 37.10] %"));
   CHECK(contains(rows[0], "57 of 14,042 questions (0.4%)"));
   // Drill-down: the category chart, then the per-subject chart folded.
   const size_t cats = html.find("Accuracy by category"), subjects = html.find("<details class=\"subjects\">");
