@@ -60,6 +60,7 @@ TEST_CASE("report summary: score, 95% interval, n, time and distance from a full
   a.acc = scores(100, 60);
   a.wall_s = 12;
   add_run(st, a);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // runs are listed in creation order
   FakeRun g = a;
   g.suite = "gsm8k";
   g.acc = scores(50, 5);
