@@ -178,6 +178,7 @@ engine::Model& Pipeline::model() {
     lo.prefix_cache = !settings_.no_prefix_cache;
     lo.bos = settings_.bos;
     lo.deterministic = settings_.deterministic;
+    lo.kv_type = settings_.kv_type;
     model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
   }
@@ -193,6 +194,7 @@ engine::Model& Pipeline::baseline_model() {
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.bos = settings_.bos;
     lo.deterministic = settings_.deterministic;
+    lo.kv_type = settings_.kv_type;
     baseline_ = open_model(settings_.model, lo, settings_.device);
   }
   return *baseline_;

@@ -73,6 +73,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["kv_memory"] = str("kv_memory", s.kv_memory);
   m["no_prefix_cache"] = boolean("no_prefix_cache", s.no_prefix_cache);
   m["deterministic"] = boolean("deterministic", s.deterministic);
+  m["kv_type"] = str("kv_type", s.kv_type);
   return m;
 }
 
@@ -95,7 +96,7 @@ nlohmann::json RunSettings::to_json() const {
           {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
           {"text_file", text_file}, {"device", device},
           {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache},
-          {"deterministic", deterministic}};
+          {"deterministic", deterministic}, {"kv_type", kv_type}};
 }
 
 void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
@@ -128,6 +129,7 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--device", s.device, "cpu or cuda[:N] (when built with CUDA)");
   app.add_option("--kv-memory", s.kv_memory, "Budget for key/value caches, e.g. 4GiB (default 2GiB)");
   app.add_flag("--no-prefix-cache", s.no_prefix_cache, "Recompute every prompt from scratch (to measure the cache's gain)");
+  app.add_option("--kv-type", s.kv_type, "Key/value cache precision: f32 (default, exact) | f16 (half the memory)");
   app.add_flag("--deterministic", s.deterministic,
                "CUDA: batch-invariant kernels (a sequence's logits do not depend on the batch; slower). "
                "Accepted on CPU, where it changes nothing: CPU results are always batch-invariant");

@@ -41,6 +41,7 @@ struct RunSettings {
   std::string kv_memory = "2GiB";    // KV cache budget, e.g. 4GiB, 512MiB
   bool no_prefix_cache = false;
   bool deterministic = false;        // CUDA: batch-invariant kernels (CPU: always so)
+  std::string kv_type = "f32";       // key/value cache precision: f32 | f16
 
   nlohmann::json to_json() const;
 };

@@ -2,6 +2,9 @@
 
 #include "common/error.h"
 #include "engine/gguf/gguf.h"
+#include "engine/model/architecture.h"
+
+#include <algorithm>
 
 namespace ys::engine {
 
@@ -49,8 +52,10 @@ void read_rope_scaling(const gguf::File& f, const std::string& a, HParams& h) {
 HParams read_hparams(const gguf::File& f) {
   HParams h;
   h.arch = f.get_string("general.architecture", "");
-  if (h.arch != "llama" && h.arch != "qwen2")
-    fail(ErrorKind::unsupported, "{}: general.architecture '{}' is not supported; expected llama or qwen2", f.path(), h.arch);
+  const std::vector<std::string> known = architecture_names();
+  if (std::find(known.begin(), known.end(), h.arch) == known.end())
+    fail(ErrorKind::unsupported, "{}: general.architecture '{}' is not supported; expected {}", f.path(), h.arch,
+         fmt::join(known, " or "));
   const std::string& a = h.arch;
   h.n_layer = required_int(f, a + ".block_count");
   h.n_embd = required_int(f, a + ".embedding_length");
@@ -79,8 +84,8 @@ HParams read_hparams(const gguf::File& f) {
   return h;
 }
 
-cpu::RopeParams HParams::rope_params() const {
-  cpu::RopeParams p;
+RopeConfig HParams::rope_params() const {
+  RopeConfig p;
   p.n_rot = n_rot;
   p.neox = neox_rope;
   p.freq_base = rope_freq_base;

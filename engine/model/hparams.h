@@ -1,7 +1,7 @@
 // Hyperparameters of a Llama-family model, read from GGUF metadata `<arch>.*`.
 #pragma once
 
-#include "engine/backend/cpu/ops.h"
+#include "engine/model/backend.h"
 
 #include <string>
 
@@ -36,7 +36,7 @@ struct HParams {
   float yarn_ext_factor = 0.0f, yarn_attn_factor = 1.0f, yarn_beta_fast = 32.0f, yarn_beta_slow = 1.0f;
 
   // RoPE parameters for the ops (freq_factors filled in by the caller when present).
-  cpu::RopeParams rope_params() const;
+  RopeConfig rope_params() const;
 };
 
 // Reads and validates the hyperparameters. Throws ys::Error naming the file and key.

@@ -40,7 +40,7 @@ class Binder {
   }
 
   // A matrix [rows, cols] (GGUF dims [cols, rows]), or `n_mat` stacked ones (dims [cols, rows, n_mat]).
-  std::vector<cpu::WeightView> mats(const std::string& name, uint64_t cols, uint64_t rows, uint64_t n_mat = 0) {
+  std::vector<WeightMat> mats(const std::string& name, uint64_t cols, uint64_t rows, uint64_t n_mat = 0) {
     std::vector<uint64_t> dims = {cols, rows};
     if (n_mat) dims.push_back(n_mat);
     const gguf::TensorInfo& t = expect(name, dims);
@@ -52,20 +52,20 @@ class Binder {
       type = *rq_;
       data = w_.owned.back().data();
     }
-    if (!cpu::matmul_supports(type))
-      fail(ErrorKind::unsupported, "{}: tensor '{}' has type {}, which the CPU engine cannot multiply", f_.path(), name,
+    if (!quant::traits(type).supported)
+      fail(ErrorKind::unsupported, "{}: tensor '{}' has type {}, which the engine cannot multiply", f_.path(), name,
            quant::name(type));
     if (cols % quant::traits(type).block_size != 0)
       fail(ErrorKind::format, "{}: tensor '{}': row length {} is not a multiple of the {} block size", f_.path(), name,
            cols, quant::name(type));
     elements_[quant::name(type)] += total_rows * cols;
-    std::vector<cpu::WeightView> out;
+    std::vector<WeightMat> out;
     const uint64_t mat_bytes = quant::row_bytes(type, cols) * rows;
     for (uint64_t e = 0; e < (n_mat ? n_mat : 1); ++e)
       out.push_back({type, static_cast<const uint8_t*>(data) + e * mat_bytes, int64_t(rows), int64_t(cols)});
     return out;
   }
-  cpu::WeightView mat(const std::string& name, uint64_t cols, uint64_t rows) { return mats(name, cols, rows)[0]; }
+  WeightMat mat(const std::string& name, uint64_t cols, uint64_t rows) { return mats(name, cols, rows)[0]; }
 
   std::string main_type() const {
     std::string best;
@@ -127,17 +127,6 @@ std::string mixed_file_type(uint64_t ftype) {
 }
 
 }  // namespace
-
-void set_activation_precision(Weights& w, cpu::ActPrecision a) {
-  auto set = [a](cpu::WeightView& v) { v.act = a; };
-  set(w.tok_embd);
-  set(w.output);
-  for (LayerWeights& L : w.layers) {
-    for (cpu::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router}) set(*v);
-    for (auto* vs : {&L.gate_exps, &L.up_exps, &L.down_exps})
-      for (cpu::WeightView& v : *vs) set(v);
-  }
-}
 
 std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant) {
   auto w = std::make_unique<Weights>();

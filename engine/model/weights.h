@@ -3,8 +3,8 @@
 // load against the hyperparameters; a mismatch names the tensor, expected vs found.
 #pragma once
 
-#include "engine/backend/cpu/matmul.h"
 #include "engine/model/hparams.h"
+#include "engine/quant/types.h"
 
 #include <cstdint>
 #include <memory>
@@ -14,23 +14,31 @@
 
 namespace ys::engine {
 
+// One weight matrix in host memory: rows of quant::row_bytes(type, cols) bytes, row-major.
+struct WeightMat {
+  quant::Type type = quant::Type::f32;
+  const void* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
 struct LayerWeights {
   const float* attn_norm = nullptr;      // [n_embd]
-  cpu::WeightView wq{}, wk{}, wv{}, wo{};  // q: [n_head*hd rows, n_embd]; k,v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
+  WeightMat wq{}, wk{}, wv{}, wo{};  // q: [n_head*hd rows, n_embd]; k,v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
   const float* bq = nullptr;             // [n_head*hd]  (qwen2)
   const float* bk = nullptr;             // [n_kv*hd]    (qwen2)
   const float* bv = nullptr;             // [n_kv*hd]    (qwen2)
   const float* ffn_norm = nullptr;       // [n_embd]
-  cpu::WeightView w_gate{}, w_up{};      // dense: [n_ff rows, n_embd]
-  cpu::WeightView w_down{};              // dense: [n_embd rows, n_ff]
-  cpu::WeightView router{};              // MoE: [n_expert rows, n_embd]
-  std::vector<cpu::WeightView> gate_exps, up_exps, down_exps;  // MoE, per expert, shapes as dense
+  WeightMat w_gate{}, w_up{};      // dense: [n_ff rows, n_embd]
+  WeightMat w_down{};              // dense: [n_embd rows, n_ff]
+  WeightMat router{};              // MoE: [n_expert rows, n_embd]
+  std::vector<WeightMat> gate_exps, up_exps, down_exps;  // MoE, per expert, shapes as dense
 };
 
 struct Weights {
-  cpu::WeightView tok_embd{};            // [n_vocab rows, n_embd]
+  WeightMat tok_embd{};            // [n_vocab rows, n_embd]
   const float* output_norm = nullptr;    // [n_embd]
-  cpu::WeightView output{};              // [n_vocab rows, n_embd]; tok_embd when tied
+  WeightMat output{};              // [n_vocab rows, n_embd]; tok_embd when tied
   const float* rope_freqs = nullptr;     // [n_rot/2] llama3 frequency factors, or null
   std::vector<LayerWeights> layers;
   std::string weight_type;  // the type holding most matrix elements, or the llama.cpp mix name (q4_k_m)
@@ -39,8 +47,5 @@ struct Weights {
 
 // Binds (and, with `requant`, converts) every tensor. Sets h.n_vocab. Throws ys::Error.
 std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant);
-
-// Sets the activation precision of every weight matrix (matmul.h).
-void set_activation_precision(Weights& w, cpu::ActPrecision a);
 
 }  // namespace ys::engine

@@ -30,23 +30,46 @@
 namespace ys::cpu {
 
 // One work unit: heads [h0, h0 + n_heads) of one query row, all sharing one kv head.
+// Cache row j of the kv head: k[j >> block_shift] + (j & mask) * kv_stride + kv_off
+// elements (a paged cache; a contiguous one is one block with a large shift). Rows
+// j..j+15 with j a multiple of 16 lie in one block (blocks hold a multiple of 16 rows).
+// Elements are floats, or IEEE halves for an f16 cache (the routine then runs on their
+// exact f32 values, so an f16 cache changes the inputs, never the arithmetic).
 struct AttnUnit {
-  const float* q;     // query of head h0; head h0+g at q + g*head_dim
-  const float* k;     // key of cache row 0 of the kv head; row j at k + j*kv_stride
-  const float* v;     // likewise for values
-  float* out;         // output of head h0 (same layout as q)
-  int64_t n_pos;      // keys 0..n_pos-1 (>= 1)
-  int64_t kv_stride;  // floats between cache rows
+  const float* q;           // query of head h0; head h0+g at q + g*head_dim
+  const void* const* k;     // block pointers of the keys (row 0 of each block)
+  const void* const* v;     // likewise for values
+  float* out;               // output of head h0 (same layout as q)
+  int64_t n_pos;            // keys 0..n_pos-1 (>= 1)
+  int64_t kv_stride;        // elements between cache rows of a block
+  int64_t kv_off;           // elements from a row's start to the kv head
+  int block_shift;
   int head_dim;
   int n_heads;
   float scale;
 };
+
+// Key / value row j of a unit (E: float, or uint16_t for halves).
+template <class E>
+inline const E* attn_k(const AttnUnit& u, int64_t j) {
+  return static_cast<const E*>(u.k[j >> u.block_shift]) + (j & ((int64_t(1) << u.block_shift) - 1)) * u.kv_stride +
+         u.kv_off;
+}
+template <class E>
+inline const E* attn_v(const AttnUnit& u, int64_t j) {
+  return static_cast<const E*>(u.v[j >> u.block_shift]) + (j & ((int64_t(1) << u.block_shift) - 1)) * u.kv_stride +
+         u.kv_off;
+}
 
 using AttnUnitFn = void (*)(const AttnUnit& u);
 
 void attend_unit_scalar(const AttnUnit& u);
 void attend_unit_avx2(const AttnUnit& u);    // needs AVX2 + FMA
 void attend_unit_avx512(const AttnUnit& u);  // needs AVX-512F
+// The same over an f16 cache.
+void attend_unit_scalar_h(const AttnUnit& u);
+void attend_unit_avx2_h(const AttnUnit& u);    // needs AVX2 + FMA + F16C
+void attend_unit_avx512_h(const AttnUnit& u);
 
 // attention_batch (ops.h) with an explicit variant; a variant the CPU lacks is an error.
 void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head,

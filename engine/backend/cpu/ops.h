@@ -59,12 +59,20 @@ void attention(const float* q, const float* k, const float* v, int64_t n_tok, in
 
 // One sequence of a multi-sequence batch (continuous batching): its n_tok query rows are
 // batch rows [row0, row0 + n_tok) at positions pos0..; k, v are ITS cache rows (as above).
+// Paged cache (k_blocks set): cache row j lives in block j >> block_shift, at row
+// j & (2^block_shift - 1) of it; k_blocks[b] / v_blocks[b] point at row 0 of block b
+// (rows of n_kv_head * head_dim floats, or IEEE halves with kv_f16) and k, v are ignored.
+// The sequences of one call all have f32 caches or all f16.
 struct AttnSeq {
   const float* k;
   const float* v;
   int64_t row0;
   int64_t n_tok;
   int64_t pos0;
+  const void* const* k_blocks = nullptr;
+  const void* const* v_blocks = nullptr;
+  int block_shift = 0;
+  bool kv_f16 = false;
 };
 
 // attention() for several sequences at once: q, out are [sum n_tok, n_head * head_dim];

@@ -1,17 +1,24 @@
-#include "engine/model/encode_pair.h"
+#include "engine/runtime/encode_pair.h"
 
 #include "common/error.h"
 
 #include <algorithm>
 
-namespace ys::engine {
+namespace ys::runtime {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 }  // namespace
 
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,
+std::vector<int32_t> encode_input(const tok::Tokenizer& tok, const std::string& text, const std::string& bos) {
+  if (bos == "auto") return tok.encode(text, true);
+  std::vector<int32_t> ids = tok.encode(text, false);
+  if (bos == "on") ids.insert(ids.begin(), tok.bos());
+  return ids;
+}
+
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const engine::LoglikelihoodRequest& r,
                         int64_t n_ctx) {
   std::string ctx = r.context, cont = r.continuation;
   // 1. Trailing whitespace of the context moves to the continuation.
@@ -41,4 +48,4 @@ EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_i
   return e;
 }
 
-}  // namespace ys::engine
+}  // namespace ys::runtime
