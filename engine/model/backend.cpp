@@ -28,6 +28,15 @@ RowSummary row_summary(const float* logits, int64_t n, bool with_sum) {
   return s;
 }
 
+void Backend::scale(Act, float) { fail(ErrorKind::unsupported, "{}: the backend has no 'scale' operation", device()); }
+void Backend::geglu(Act, Act, Act) { fail(ErrorKind::unsupported, "{}: the backend has no 'geglu' operation", device()); }
+void Backend::softcap(Act, float) {
+  fail(ErrorKind::unsupported, "{}: the backend has no 'softcap' operation", device());
+}
+void Backend::scale_by_position(Act, const PosScale&) {
+  fail(ErrorKind::unsupported, "{}: the backend has no 'scale_by_position' operation", device());
+}
+
 RowAnswer row_stats(const float* logits, int64_t n, int32_t target) {
   const RowSummary s = row_summary(logits, n, target >= 0);
   return {target >= 0 ? log_softmax_at(logits, s, target) : 0.0, s.argmax};

@@ -11,6 +11,8 @@
 // A backend may fuse neighbouring operations and may replay a recorded step (CUDA graphs)
 // as long as each operation keeps the semantics written here. Layouts: activations are
 // row-major [rows, cols] f32; row r of a step belongs to the sequence whose rows contain it.
+// An Act may be viewed with another shape of the same size ({p, rows * k, cols / k}: one
+// row per head) by the elementwise and norm operations (per-head QK norms).
 #pragma once
 
 #include "engine/quant/types.h"
@@ -63,14 +65,31 @@ struct AttnConfig {
 };
 
 // Sparse mixture of experts (llama/Mixtral layout): router logits = x W_router^T; top-k per
-// row (ties to the lower expert id); weights = softmax over the k selected logits; output =
-// sum over the k experts, in rank order, of weight * down(silu(gate x) * up x).
+// row (ties to the lower expert id); weights per `gating`; output = sum over the k experts,
+// in rank order, of weight * down(silu(gate x) * up x) (weight_before: down(silu(gate x') *
+// up x') with x' = weight * x, summed unweighted; Llama 4).
 struct MoeWeights {
   Mat router;                 // [n_expert, n_embd]
   Mat gate, up, down;         // n_expert stacked matrices each
 };
+enum class MoeGating : uint8_t {
+  softmax_topk,  // softmax over the k selected logits (Mixtral; = softmax over all, renormalised: Qwen3-MoE)
+  softmax_all,   // softmax over all n_expert logits, the k selected kept as they are
+  sigmoid,       // 1 / (1 + exp(-logit)) of each selected logit (Llama 4)
+};
 struct MoeConfig {
   int n_expert = 0, k = 0;
+  MoeGating gating = MoeGating::softmax_topk;
+  bool weight_before = false;  // scale the expert's input by its weight instead of its output
+};
+
+// Attention temperature tuning (Llama 4's NoPE layers): row t of x is multiplied by
+// 1 + scale * log(floor((pos[t] + offset) / floor_scale) + 1): the floor in float, the rest
+// in double, rounded once to float.
+struct PosScale {
+  float floor_scale = 8192.0f;
+  float scale = 0.1f;
+  float offset = 1.0f;
 };
 
 // Key/value storage: for each layer, keys and values of `row_dim` floats per position, in
@@ -196,6 +215,17 @@ class Backend {
   virtual void moe(const MoeWeights& w, const MoeConfig& cfg, Act x, Act out) = 0;
   // y[i] = x[out_rows[i]] for the step's output rows.
   virtual void gather_out_rows(Act x, Act y) = 0;
+
+  // --- operations of the Gemma 3 and Llama 4 families. A backend without one throws
+  // ys::Error(unsupported) naming it (these defaults).
+  // x *= s (Gemma's embedding scale sqrt(n_embd)).
+  virtual void scale(Act x, float s);
+  // out = gelu(gate) * up with the tanh form gelu(g) = 0.5 g (1 + tanh(sqrt(2/pi) (g + 0.044715 g^3))).
+  virtual void geglu(Act gate, Act up, Act out);
+  // x = cap * tanh(x / cap) (final logit soft-capping).
+  virtual void softcap(Act x, float cap);
+  // Row t of x (one row per step row) scaled by its position (PosScale).
+  virtual void scale_by_position(Act x, const PosScale& p);
 };
 
 }  // namespace ys::engine

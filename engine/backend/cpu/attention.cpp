@@ -36,6 +36,13 @@ float attn_fma(float a, float b, float c) {
   return float(s);
 }
 
+float attn_softcap(float s, float cap) { return float(double(cap) * std::tanh(double(s) / double(cap))); }
+
+void attn_softcap_scores(const AttnUnit& u, float* sc, int64_t np) {
+  for (int g = 0; g < u.n_heads; ++g)
+    for (int64_t j = 0; j < u.n_pos; ++j) sc[g * np + j] = attn_softcap(sc[g * np + j], u.softcap);
+}
+
 float* attn_scratch(int64_t n) {
   thread_local std::vector<float> buf;
   if (buf.size() < static_cast<size_t>(n)) buf.resize(static_cast<size_t>(n));
@@ -79,6 +86,7 @@ void attend_scalar(const AttnUnit& u) {
     float m = -INFINITY;
     for (int64_t j = 0; j < n; ++j) {
       sc[j] = score(q, attn_k<E>(u, j), hd, u.scale);
+      if (u.softcap > 0.0f) sc[j] = attn_softcap(sc[j], u.softcap);
       m = std::max(m, sc[j]);
     }
     double d[16] = {};
@@ -120,18 +128,20 @@ struct RowRef {
   int64_t row;    // batch row
   int64_t n_pos;  // keys it attends to
   int64_t seq;
+  int64_t first;  // its first key
 };
 
 // The batch rows by cost, most expensive first (so that dynamically claimed units end with
 // cheap ones), in this thread's buffer; *keys = the number of (row, key) pairs.
-const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, double* keys) {
+const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, const AttnOptions& opt, double* keys) {
   thread_local std::vector<RowRef> order;
   order.clear();
   *keys = 0;
   for (int64_t s = 0; s < n_seq; ++s)
     for (int64_t t = 0; t < seqs[s].n_tok; ++t) {
-      order.push_back({seqs[s].row0 + t, seqs[s].pos0 + t + 1, s});
-      *keys += double(seqs[s].pos0 + t + 1);
+      const int64_t pos = seqs[s].pos0 + t, first = opt.first_key(pos);
+      order.push_back({seqs[s].row0 + t, pos + 1 - first, s, first});
+      *keys += double(pos + 1 - first);
     }
   std::sort(order.begin(), order.end(),
             [](const RowRef& a, const RowRef& b) { return a.n_pos != b.n_pos ? a.n_pos > b.n_pos : a.row < b.row; });
@@ -141,7 +151,7 @@ const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, doub
 }  // namespace
 
 void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head,
-                         int head_dim, float* out, ThreadPool& pool) {
+                         int head_dim, float* out, ThreadPool& pool, const AttnOptions& opt) {
   if (n_seq <= 0) return;
   if (n_kv_head <= 0 || n_head <= 0 || n_head % n_kv_head != 0 || head_dim <= 0)
     fail(ErrorKind::invalid_input, "attention: n_head {} must be a positive multiple of n_kv_head {}, head_dim {} > 0",
@@ -162,9 +172,12 @@ void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n
   const int group = n_head / n_kv_head;
   const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
   const int64_t q_stride = int64_t(n_head) * head_dim;
-  const float scale = float(1.0 / std::sqrt(double(head_dim)));
+  if (opt.window < 0 || opt.chunk < 0 || opt.softcap < 0.0f || (opt.window > 0 && opt.chunk > 0))
+    fail(ErrorKind::invalid_input, "attention: window {} / chunk {} / softcap {}: expected >= 0, at most one of "
+         "window and chunk", opt.window, opt.chunk, opt.softcap);
+  const float scale = opt.scale != 0.0f ? opt.scale : float(1.0 / std::sqrt(double(head_dim)));
   double keys = 0;
-  const std::vector<RowRef>& rows = rows_by_cost(seqs, n_seq, &keys);
+  const std::vector<RowRef>& rows = rows_by_cost(seqs, n_seq, opt, &keys);
   const RowRef* order = rows.data();  // the caller's buffer, read by the workers
 
   // Units: (row, kv head, its group of query heads), which share each key and value load;
@@ -191,7 +204,9 @@ void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n
           .block_shift = paged ? sq.block_shift : 62,
           .head_dim = head_dim,
           .n_heads = std::min(per_unit, group - sub * per_unit),
-          .scale = scale});
+          .scale = scale,
+          .k0 = r.first,
+          .softcap = opt.softcap});
     }
   };
   const int64_t n_units = n_rows * per_row;
@@ -202,8 +217,8 @@ void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n
 }
 
 void attention_batch(const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head, int head_dim,
-                     float* out, ThreadPool& pool) {
-  attention_batch_isa(selected_isa(), q, seqs, n_seq, n_head, n_kv_head, head_dim, out, pool);
+                     float* out, ThreadPool& pool, const AttnOptions& opt) {
+  attention_batch_isa(selected_isa(), q, seqs, n_seq, n_head, n_kv_head, head_dim, out, pool, opt);
 }
 
 void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head, int n_kv_head,

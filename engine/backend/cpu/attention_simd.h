@@ -242,6 +242,7 @@ void attend_unit(const AttnUnit& u) {
   const int64_t np = (u.n_pos + 15) / 16 * 16;
   float* sc = attn_scratch(np * u.n_heads);
   qk_pass<T, E>(u, sc, np);
+  if (u.softcap > 0.0f) attn_softcap_scores(u, sc, np);
   for (int g = 0; g < u.n_heads; ++g) softmax_row<T>(sc + int64_t(g) * np, u.n_pos);
   pv_groups<T, E, T::kPvHeads>(u, 0, sc, np);
 }

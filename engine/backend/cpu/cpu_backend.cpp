@@ -210,10 +210,6 @@ void CpuBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
 
 void CpuBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
                            const engine::AttnConfig& cfg) {
-  if (cfg.window > 0 || cfg.chunk > 0 || cfg.softcap > 0.0f ||
-      (cfg.scale != 0.0f && cfg.scale != float(1.0 / std::sqrt(double(cfg.head_dim)))))
-    fail(ErrorKind::unsupported, "attention: the CPU backend has no sliding window, chunked attention, soft-capping "
-         "or custom scale yet");
   const int64_t B = kv_.block_tokens, rd = kv_.row_dim;
   if (k.cols != rd) fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, rd);
   const int shift = std::countr_zero(uint64_t(B));
@@ -252,7 +248,13 @@ void CpuBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act 
     const void* const* kp = attn_ptrs_.data() + first[size_t(s)];
     attn_.push_back({nullptr, nullptr, sq.row0, sq.n_tok, sq.pos0, kp, kp + nb, shift, f16});
   }
-  attention_batch(q.p, attn_.data(), int64_t(attn_.size()), cfg.n_head, cfg.n_kv_head, cfg.head_dim, out.p, pool_);
+  AttnOptions opt;
+  opt.scale = cfg.scale;
+  opt.window = cfg.window;
+  opt.chunk = cfg.chunk;
+  opt.softcap = cfg.softcap;
+  attention_batch(q.p, attn_.data(), int64_t(attn_.size()), cfg.n_head, cfg.n_kv_head, cfg.head_dim, out.p, pool_,
+                  opt);
 }
 
 void CpuBackend::gather_out_rows(engine::Act x, engine::Act y) {
@@ -261,6 +263,34 @@ void CpuBackend::gather_out_rows(engine::Act x, engine::Act y) {
     if (r < 0 || r >= x.rows) fail(ErrorKind::internal, "output row {} outside the step of {} rows", r, x.rows);
     std::copy_n(x.p + r * x.cols, x.cols, y.p + i * y.cols);
   }
+}
+
+
+void CpuBackend::scale(engine::Act x, float s) {
+  const int64_t c = x.cols;
+  over_rows(x.rows, [&](int64_t b, int64_t e) { scale_inplace(x.p + b * c, (e - b) * c, s); });
+}
+
+void CpuBackend::geglu(engine::Act gate, engine::Act up, engine::Act out) {
+  check_rows(gate, up, "geglu");
+  const int64_t f = gate.cols;
+  over_rows(gate.rows, [&](int64_t b, int64_t e) { gelu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
+}
+
+void CpuBackend::softcap(engine::Act x, float cap) {
+  if (!(cap > 0.0f)) fail(ErrorKind::internal, "softcap: cap {} must be > 0", cap);
+  const int64_t c = x.cols;
+  over_rows(x.rows, [&](int64_t b, int64_t e) { softcap_inplace(x.p + b * c, (e - b) * c, cap); });
+}
+
+void CpuBackend::scale_by_position(engine::Act x, const engine::PosScale& p) {
+  if (x.rows != step_.n_rows)
+    fail(ErrorKind::internal, "scale_by_position: {} rows, the step has {}", x.rows, step_.n_rows);
+  const int64_t c = x.cols;
+  over_rows(x.rows, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t)
+      scale_inplace(x.p + t * c, c, position_scale(step_.pos[t], p.floor_scale, p.scale, p.offset));
+  });
 }
 
 }  // namespace ys::cpu

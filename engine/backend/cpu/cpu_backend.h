@@ -57,6 +57,10 @@ class CpuBackend final : public engine::Backend {
                  const engine::AttnConfig& cfg) override;
   void moe(const engine::MoeWeights& w, const engine::MoeConfig& cfg, engine::Act x, engine::Act out) override;
   void gather_out_rows(engine::Act x, engine::Act y) override;
+  void scale(engine::Act x, float s) override;
+  void geglu(engine::Act gate, engine::Act up, engine::Act out) override;
+  void softcap(engine::Act x, float cap) override;
+  void scale_by_position(engine::Act x, const engine::PosScale& p) override;
 
   ThreadPool& pool() { return pool_; }
 

@@ -47,10 +47,17 @@ __device__ __forceinline__ KvRows<E> kv_rows(const PagedKv& kv, int32_t seq, int
           kv.row_dim, kvo, kv.block_shift};
 }
 
+// The first cache row the query at `p` sees (AttnMask).
+__device__ __forceinline__ int64_t first_key(const AttnMask& mk, int64_t p) {
+  if (mk.window > 0) return p - mk.window + 1 > 0 ? p - mk.window + 1 : 0;
+  if (mk.chunk > 0) return p - p % mk.chunk;
+  return 0;
+}
+
 // The online softmax of one warp over cache rows [j0, j1) of one (row, head).
 template <typename E>
 __device__ __forceinline__ void attend_rows(const KvRows<E>& c, const float* qr, int head_dim, float scale, int64_t j0,
-                                            int64_t j1, float& m, float& l, float* acc) {
+                                            int64_t j1, float& m, float& l, float* acc, float softcap) {
   const int lane = threadIdx.x & 31;
   for (int64_t j = j0; j < j1; ++j) {
     const int64_t o = c.at(j);
@@ -61,6 +68,7 @@ __device__ __forceinline__ void attend_rows(const KvRows<E>& c, const float* qr,
       if (d < head_dim) s += qr[i] * from_elem<E>(c.k[o + d]);
     }
     s = warp_sum(s) * scale;
+    if (softcap > 0.0f) s = float(double(softcap) * tanh(double(s) / double(softcap)));
     const float m_new = fmaxf(m, s);
     const float corr = expf(m - m_new), p = expf(s - m_new);
     l = l * corr + p;
@@ -77,7 +85,7 @@ __device__ __forceinline__ void attend_rows(const KvRows<E>& c, const float* qr,
 // Lane L holds dims L, L+32, ... of q and the output accumulator.
 template <typename E>
 __global__ void attention_k(const float* q, int64_t n_rows, const int32_t* row_seq, const int32_t* pos, PagedKv kv,
-                            int n_head, int n_kv_head, int head_dim, float scale, float* out) {
+                            int n_head, int n_kv_head, int head_dim, float scale, float* out, AttnMask mk) {
   const int64_t wid = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
   const int lane = threadIdx.x & 31;
   if (wid >= n_rows * n_head) return;
@@ -93,7 +101,7 @@ __global__ void attention_k(const float* q, int64_t n_rows, const int32_t* row_s
     acc[i] = 0.0f;
   }
   float m = -FLT_MAX, l = 0.0f;
-  attend_rows<E>(c, qr, head_dim, scale, 0, int64_t(pos[t]) + 1, m, l, acc);
+  attend_rows<E>(c, qr, head_dim, scale, first_key(mk, pos[t]), int64_t(pos[t]) + 1, m, l, acc, mk.softcap);
   float* o = out + (t * n_head + h) * head_dim;
   const float inv = 1.0f / l;
 #pragma unroll
@@ -107,7 +115,7 @@ __global__ void attention_k(const float* q, int64_t n_rows, const int32_t* row_s
 // of the cache rows [0, pos[t]], chunk = ceil(n_pos / kSplits), and writes (m, l, acc).
 template <typename E>
 __global__ void attention_split_k(const float* q, const int32_t* row_seq, const int32_t* pos, PagedKv kv, int n_head,
-                                  int n_kv_head, int head_dim, float scale, float* part) {
+                                  int n_kv_head, int head_dim, float scale, float* part, AttnMask mk) {
   const int64_t wid = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;  // (t*n_head + h)*S + s
   const int lane = threadIdx.x & 31;
   const int split = int(wid % kSplits);
@@ -122,10 +130,11 @@ __global__ void attention_split_k(const float* q, const int32_t* row_seq, const 
     qr[i] = d < head_dim ? qh[d] : 0.0f;
     acc[i] = 0.0f;
   }
-  const int64_t n_pos = int64_t(pos[t]) + 1, chunk = (n_pos + kSplits - 1) / kSplits;
-  const int64_t j0 = split * chunk, j1 = min(n_pos, j0 + chunk);
+  const int64_t first = first_key(mk, pos[t]), end = int64_t(pos[t]) + 1;
+  const int64_t chunk = (end - first + kSplits - 1) / kSplits;
+  const int64_t j0 = first + split * chunk, j1 = min(end, j0 + chunk);
   float m = -FLT_MAX, l = 0.0f;
-  attend_rows<E>(c, qr, head_dim, scale, j0, j1, m, l, acc);
+  attend_rows<E>(c, qr, head_dim, scale, j0, j1, m, l, acc, mk.softcap);
   float* o = part + wid * (head_dim + 2);
   if (lane == 0) o[0] = m, o[1] = l;
 #pragma unroll
@@ -196,7 +205,8 @@ __global__ void row_stats_k(const float* logits, int64_t n_vocab, const int32_t*
 }
 
 // One thread per token: k rounds of selection (ties to the lower id), softmax over them.
-__global__ void moe_topk_k(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel) {
+__global__ void moe_topk_k(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel,
+                           int gating) {
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= n_tok) return;
   const float* r = router + t * n_expert;
@@ -211,6 +221,19 @@ __global__ void moe_topk_k(const float* router, int64_t n_tok, int n_expert, int
     }
     s[j] = best;
     w[j] = r[best];
+  }
+  if (gating == 2) {  // sigmoid of each selected logit
+    for (int j = 0; j < k; ++j) w[j] = 1.0f / (1.0f + expf(-w[j]));
+    return;
+  }
+  if (gating == 1) {  // softmax over all experts (in double, as cpu::softmax), selected kept as they are
+    float am = r[0];
+    for (int e = 1; e < n_expert; ++e) am = fmaxf(am, r[e]);
+    double z = 0.0;
+    for (int e = 0; e < n_expert; ++e) z += expf(r[e] - am);
+    const float inv = float(1.0 / z);
+    for (int j = 0; j < k; ++j) w[j] = expf(w[j] - am) * inv;
+    return;
   }
   float mx = w[0];
   for (int j = 1; j < k; ++j) mx = fmaxf(mx, w[j]);
@@ -228,8 +251,15 @@ __global__ void moe_combine_k(const float* src, const float* wsel, int64_t n_tok
   if (i >= n_tok * dim) return;
   const int64_t t = i / dim, c = i % dim;
   float o = 0.0f;
-  for (int j = 0; j < k; ++j) o += wsel[t * k + j] * src[(t * k + j) * dim + c];
+  for (int j = 0; j < k; ++j) o += (wsel ? wsel[t * k + j] : 1.0f) * src[(t * k + j) * dim + c];
   out[i] = o;
+}
+
+__global__ void moe_scale_inputs_k(const float* x, const float* wsel, int64_t n_tok, int k, int64_t dim, float* y) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n_tok * k * dim) return;
+  const int64_t b = i / dim;
+  y[i] = wsel[b] * x[(b / k) * dim + i % dim];
 }
 
 }  // namespace
@@ -239,7 +269,7 @@ int64_t attention_scratch_floats(int64_t n_rows, int n_head, int head_dim) {
 }
 
 void attention(const float* q, int64_t n_rows, const int32_t* row_seq, const int32_t* pos, const PagedKv& kv,
-               int n_head, int n_kv_head, int head_dim, float scale, float* out, float* scratch) {
+               int n_head, int n_kv_head, int head_dim, float scale, float* out, float* scratch, const AttnMask& mask) {
   if (head_dim > kMaxHeadDim)
     raise(Err::unsupported, "CUDA attention: head dim " + std::to_string(head_dim) + " > 256");
   const int64_t warps = n_rows * n_head;
@@ -248,9 +278,11 @@ void attention(const float* q, int64_t n_rows, const int32_t* row_seq, const int
     const int64_t sw = warps * kSplits;
     const unsigned blocks = unsigned((sw + 3) / 4);
     if (kv.f16)
-      attention_split_k<__half><<<blocks, 128, 0, st()>>>(q, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, scratch);
+      attention_split_k<__half><<<blocks, 128, 0, st()>>>(q, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, scratch,
+                                                          mask);
     else
-      attention_split_k<float><<<blocks, 128, 0, st()>>>(q, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, scratch);
+      attention_split_k<float><<<blocks, 128, 0, st()>>>(q, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, scratch,
+                                                         mask);
     check_launch("attention_split");
     attention_combine_k<<<unsigned(warps), unsigned(head_dim), 0, st()>>>(scratch, head_dim, out);
     check_launch("attention_combine");
@@ -258,9 +290,11 @@ void attention(const float* q, int64_t n_rows, const int32_t* row_seq, const int
   }
   const unsigned blocks = unsigned((warps + 3) / 4);
   if (kv.f16)
-    attention_k<__half><<<blocks, 128, 0, st()>>>(q, n_rows, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, out);
+    attention_k<__half><<<blocks, 128, 0, st()>>>(q, n_rows, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, out,
+                                                    mask);
   else
-    attention_k<float><<<blocks, 128, 0, st()>>>(q, n_rows, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, out);
+    attention_k<float><<<blocks, 128, 0, st()>>>(q, n_rows, row_seq, pos, kv, n_head, n_kv_head, head_dim, scale, out,
+                                                   mask);
   check_launch("attention");
 }
 
@@ -271,9 +305,9 @@ void row_stats(const float* logits, int64_t n_rows, int64_t n_vocab, const int32
   check_launch("row_stats");
 }
 
-void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel) {
+void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel, int gating) {
   if (n_tok <= 0) return;
-  moe_topk_k<<<unsigned((n_tok + 63) / 64), 64, 0, st()>>>(router, n_tok, n_expert, k, sel, wsel);
+  moe_topk_k<<<unsigned((n_tok + 63) / 64), 64, 0, st()>>>(router, n_tok, n_expert, k, sel, wsel, gating);
   check_launch("moe_topk");
 }
 
@@ -282,6 +316,13 @@ void moe_combine(const float* src, const float* wsel, int64_t n_tok, int k, int6
   if (n <= 0) return;
   moe_combine_k<<<unsigned((n + 255) / 256), 256, 0, st()>>>(src, wsel, n_tok, k, dim, out);
   check_launch("moe_combine");
+}
+
+void moe_scale_inputs(const float* x, const float* wsel, int64_t n_tok, int k, int64_t dim, float* y) {
+  const int64_t n = n_tok * k * dim;
+  if (n <= 0) return;
+  moe_scale_inputs_k<<<unsigned((n + 255) / 256), 256, 0, st()>>>(x, wsel, n_tok, k, dim, y);
+  check_launch("moe_scale_inputs");
 }
 
 }  // namespace ys::cuda

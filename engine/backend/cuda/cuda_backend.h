@@ -71,6 +71,10 @@ class CudaBackend final : public engine::Backend {
                  const engine::AttnConfig& cfg) override;
   void moe(const engine::MoeWeights& w, const engine::MoeConfig& cfg, engine::Act x, engine::Act out) override;
   void gather_out_rows(engine::Act x, engine::Act y) override;
+  void scale(engine::Act x, float s) override;
+  void geglu(engine::Act gate, engine::Act up, engine::Act out) override;
+  void softcap(engine::Act x, float cap) override;
+  void scale_by_position(engine::Act x, const engine::PosScale& p) override;
 
  private:
   const DevMat& mat(const engine::Mat& m) const { return *static_cast<const DevMat*>(m.h); }
@@ -100,7 +104,7 @@ class CudaBackend final : public engine::Backend {
   const int32_t* d_tables_ = nullptr;
   std::vector<Buffer> slots_;
   Buffer logits_, attn_part_, bad_, scratch_w_, scratch_x_;
-  Buffer moe_router_, moe_sel_, moe_wsel_, moe_gate_, moe_up_, moe_out_;
+  Buffer moe_router_, moe_sel_, moe_wsel_, moe_gate_, moe_up_, moe_out_, moe_in_;
   Buffer query_rows_, query_targets_, answer_lp_, answer_am_;
   // CUDA graphs of decode steps, by row count; epoch_ counts buffer reallocations.
   uint64_t epoch_ = 0;

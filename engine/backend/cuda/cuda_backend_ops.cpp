@@ -7,6 +7,10 @@
 
 namespace ys::cuda {
 
+// moe_topk's gating codes (kernels.h).
+static_assert(int(engine::MoeGating::softmax_topk) == 0 && int(engine::MoeGating::softmax_all) == 1 &&
+              int(engine::MoeGating::sigmoid) == 2);
+
 void CudaBackend::embed(const engine::Mat& table, engine::Act x) {
   cuda::embed(mat(table), d_tokens_, x.rows, x.p, bad_.as<int32_t>());
 }
@@ -60,9 +64,9 @@ void CudaBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
 
 void CudaBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
                             const engine::AttnConfig& cfg) {
-  if (cfg.window > 0 || cfg.chunk > 0 || cfg.softcap > 0.0f)
-    fail(ErrorKind::unsupported, "attention: the CUDA backend has no sliding window, chunked attention or "
-         "soft-capping yet");
+  if (cfg.window < 0 || cfg.chunk < 0 || cfg.softcap < 0.0f || (cfg.window > 0 && cfg.chunk > 0))
+    fail(ErrorKind::internal, "attention: window {} / chunk {} / softcap {}: expected >= 0, at most one of window and "
+         "chunk", cfg.window, cfg.chunk, cfg.softcap);
   const PagedKv kv = layer_kv(layer);
   if (k.cols != kv.row_dim) fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, kv.row_dim);
   cuda::kv_store(k.p, v.p, k.rows, d_row_seq_, d_pos_, kv);
@@ -72,11 +76,17 @@ void CudaBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act
     grow(attn_part_, size_t(attention_scratch_floats(q.rows, cfg.n_head, cfg.head_dim)) * sizeof(float));
     scratch = attn_part_.as<float>();
   }
-  cuda::attention(q.p, q.rows, d_row_seq_, d_pos_, kv, cfg.n_head, cfg.n_kv_head, cfg.head_dim, scale, out.p, scratch);
+  AttnMask mask;
+  mask.window = cfg.window;
+  mask.chunk = cfg.chunk;
+  mask.softcap = cfg.softcap;
+  cuda::attention(q.p, q.rows, d_row_seq_, d_pos_, kv, cfg.n_head, cfg.n_kv_head, cfg.head_dim, scale, out.p, scratch,
+                  mask);
 }
 
-// Router -> top-k on the device -> expert GEMVs indexed by the selected ids (no host round
-// trip) -> weighted sum in rank order.
+// Router -> top-k and weights on the device -> expert GEMVs indexed by the selected ids (no
+// host round trip) -> weighted sum in rank order (weight_before: the inputs scaled by the
+// weights first, then an unweighted sum).
 void CudaBackend::moe(const engine::MoeWeights& w, const engine::MoeConfig& cfg, engine::Act x, engine::Act out) {
   const int64_t n = x.rows, k = cfg.k, nb = n * k, ff = w.gate.rows;
   if (nb > 65535) fail(ErrorKind::invalid_input, "CUDA MoE: {} rows x {} experts exceed the GEMV grid", n, k);
@@ -87,14 +97,40 @@ void CudaBackend::moe(const engine::MoeWeights& w, const engine::MoeConfig& cfg,
   grow(moe_up_, size_t(nb * ff) * 4);
   grow(moe_out_, size_t(nb * x.cols) * 4);
   matmul_one(mat(w.router), x.p, n, moe_router_.as<float>());
-  moe_topk(moe_router_.as<float>(), n, cfg.n_expert, cfg.k, moe_sel_.as<int32_t>(), moe_wsel_.as<float>());
-  gemv(mat(w.gate), x.p, k, nb, moe_sel_.as<int32_t>(), moe_gate_.as<float>());
-  gemv(mat(w.up), x.p, k, nb, moe_sel_.as<int32_t>(), moe_up_.as<float>());
+  moe_topk(moe_router_.as<float>(), n, cfg.n_expert, cfg.k, moe_sel_.as<int32_t>(), moe_wsel_.as<float>(),
+           int(cfg.gating));
+  const float* xin = x.p;
+  int64_t x_div = k;
+  if (cfg.weight_before) {
+    grow(moe_in_, size_t(nb * x.cols) * 4);
+    moe_scale_inputs(x.p, moe_wsel_.as<float>(), n, cfg.k, x.cols, moe_in_.as<float>());
+    xin = moe_in_.as<float>();
+    x_div = 1;
+  }
+  gemv(mat(w.gate), xin, x_div, nb, moe_sel_.as<int32_t>(), moe_gate_.as<float>());
+  gemv(mat(w.up), xin, x_div, nb, moe_sel_.as<int32_t>(), moe_up_.as<float>());
   silu_mul(moe_gate_.as<float>(), moe_up_.as<float>(), moe_gate_.as<float>(), nb * ff);
   gemv(mat(w.down), moe_gate_.as<const float>(), 1, nb, moe_sel_.as<int32_t>(), moe_out_.as<float>());
-  moe_combine(moe_out_.as<float>(), moe_wsel_.as<float>(), n, cfg.k, x.cols, out.p);
+  moe_combine(moe_out_.as<float>(), cfg.weight_before ? nullptr : moe_wsel_.as<float>(), n, cfg.k, x.cols, out.p);
 }
 
 void CudaBackend::gather_out_rows(engine::Act x, engine::Act y) { gather_rows(x.p, x.cols, d_out_, step_.n_out, y.p); }
+
+void CudaBackend::scale(engine::Act x, float s) { cuda::scale(x.p, x.rows * x.cols, s); }
+
+void CudaBackend::geglu(engine::Act gate, engine::Act up, engine::Act out) {
+  gelu_mul(gate.p, up.p, out.p, gate.rows * gate.cols);
+}
+
+void CudaBackend::softcap(engine::Act x, float cap) {
+  if (!(cap > 0.0f)) fail(ErrorKind::internal, "softcap: cap {} must be > 0", cap);
+  cuda::softcap(x.p, x.rows * x.cols, cap);
+}
+
+void CudaBackend::scale_by_position(engine::Act x, const engine::PosScale& p) {
+  if (x.rows != step_.n_rows)
+    fail(ErrorKind::internal, "scale_by_position: {} rows, the step has {}", x.rows, step_.n_rows);
+  cuda::scale_by_position(x.p, x.rows, x.cols, d_pos_, p.floor_scale, p.scale, p.offset);
+}
 
 }  // namespace ys::cuda

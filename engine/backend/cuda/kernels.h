@@ -55,6 +55,12 @@ void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float e
 void add_bias(float* x, const float* b, int64_t n_tok, int64_t dim);
 void add_inplace(float* y, const float* x, int64_t n);
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n);  // tanh gelu (cpu::gelu_mul)
+void scale(float* x, int64_t n, float s);                                   // x *= s
+void softcap(float* x, int64_t n, float cap);                               // x = cap tanh(x / cap)
+// Row t of x [n_rows, cols] times cpu::position_scale(pos[t], ...) (pos: device memory).
+void scale_by_position(float* x, int64_t n_rows, int64_t cols, const int32_t* pos, float floor_scale, float scale,
+                       float offset);
 
 struct RopeDev {
   int n_rot = 0;
@@ -93,8 +99,16 @@ void kv_store(const float* k, const float* v, int64_t n_rows, const int32_t* row
 // decode version: split-K over the cache (32 splits, one warp each), then a combine.
 inline constexpr int64_t kAttentionSplitMaxTokens = 32;
 int64_t attention_scratch_floats(int64_t n_rows, int n_head, int head_dim);
+// Masks beyond causal (cpu::AttnOptions): row t attends to [first, pos[t]] with first =
+// max(0, pos - window + 1) (window > 0) or pos - pos % chunk (chunk > 0); softcap > 0 caps
+// each scaled score s to float(softcap * tanh(double(s) / softcap)).
+struct AttnMask {
+  int64_t window = 0, chunk = 0;
+  float softcap = 0.0f;
+};
 void attention(const float* q, int64_t n_rows, const int32_t* row_seq, const int32_t* pos, const PagedKv& kv,
-               int n_head, int n_kv_head, int head_dim, float scale, float* out, float* scratch = nullptr);
+               int n_head, int n_kv_head, int head_dim, float scale, float* out, float* scratch = nullptr,
+               const AttnMask& mask = {});
 
 // y[i] = x[rows[i]] for i < n (rows of `cols` floats; rows is device memory).
 void gather_rows(const float* x, int64_t cols, const int32_t* rows, int64_t n, float* y);
@@ -105,11 +119,15 @@ void gather_rows(const float* x, int64_t cols, const int32_t* rows, int64_t n, f
 void row_stats(const float* logits, int64_t n_rows, int64_t n_vocab, const int32_t* targets, double* logprob,
                int32_t* argmax, const int32_t* rows = nullptr);
 
-// MoE routing: per token, top-k of router [n_tok, n_expert] (ties to the lower id), softmax
-// over the k selected logits. sel/wsel: [n_tok, k].
-void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel);
-// out[t,:] = sum_j wsel[t,j] * src[(t*k + j), :], summed in rank order j = 0..k-1.
+// MoE routing: per token, top-k of router [n_tok, n_expert] (ties to the lower id), their
+// weights per `gating` (engine::MoeGating as an int: 0 softmax over the k selected, 1 softmax
+// over all experts, 2 sigmoid of each selected logit). sel/wsel: [n_tok, k].
+void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel, int gating = 0);
+// out[t,:] = sum_j wsel[t,j] * src[(t*k + j), :], summed in rank order j = 0..k-1 (weights of
+// 1 when wsel is null).
 void moe_combine(const float* src, const float* wsel, int64_t n_tok, int k, int64_t dim, float* out);
+// y[b, :] = wsel[b] * x[b / k, :] for b < n_tok * k (an expert's input scaled by its weight).
+void moe_scale_inputs(const float* x, const float* wsel, int64_t n_tok, int k, int64_t dim, float* y);
 
 // Measured ceilings (tools): time `reps` device-to-device copies of `bytes`, and `reps`
 // m*n*k GEMMs (bf16 if `bf16`, else f16; f32 accumulation) on random data. Seconds, median.

@@ -1,6 +1,6 @@
 // Elementwise kernels (semantics of engine/backend/cpu/ops.h): RMSNorm, bias, residual
-// add, SwiGLU, RoPE (normal/NeoX, llama3 frequency factors, YaRN), the paged KV append and
-// the gather of output rows.
+// add, SwiGLU, GeGLU, scaling (constant, soft-cap, by position), RoPE (normal/NeoX, llama3
+// frequency factors, YaRN), the paged KV append and the gather of output rows.
 #include "engine/backend/cuda/check.cuh"
 #include "engine/backend/cuda/kernels.h"
 
@@ -48,6 +48,32 @@ __global__ void silu_mul_k(const float* gate, const float* up, float* out, int64
     const float g = gate[i];
     out[i] = g / (1.0f + expf(-g)) * up[i];
   }
+}
+
+// gelu (tanh form) in double, rounded to float, times up (cpu::gelu_mul).
+__global__ void gelu_mul_k(const float* gate, const float* up, float* out, int64_t n) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) {
+    const double g = gate[i];
+    const float ge = float(0.5 * g * (1.0 + tanh(0.79788456080286535588 * (g + 0.044715 * g * g * g))));
+    out[i] = ge * up[i];
+  }
+}
+__global__ void scale_k(float* x, int64_t n, float s) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) x[i] *= s;
+}
+__global__ void softcap_k(float* x, int64_t n, float cap) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) x[i] = float(double(cap) * tanh(double(x[i]) / double(cap)));
+}
+// Row t times its position's temperature (cpu::position_scale).
+__global__ void pos_scale_k(float* x, int64_t n_rows, int64_t cols, const int32_t* pos, float floor_scale, float scale,
+                            float offset) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n_rows * cols) return;
+  const float f = floorf((float(pos[i / cols]) + offset) / floor_scale);
+  x[i] *= float(log(double(f) + 1.0) * double(scale) + 1.0);
 }
 
 // One thread per (token, pair); the angle in double like cpu::rope, applied to every head.
@@ -144,6 +170,29 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
   if (n <= 0) return;
   silu_mul_k<<<blocks_for(n, 256), 256, 0, st()>>>(gate, up, out, n);
   check_launch("silu_mul");
+}
+
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  if (n <= 0) return;
+  gelu_mul_k<<<blocks_for(n, 256), 256, 0, st()>>>(gate, up, out, n);
+  check_launch("gelu_mul");
+}
+void scale(float* x, int64_t n, float s) {
+  if (n <= 0) return;
+  scale_k<<<blocks_for(n, 256), 256, 0, st()>>>(x, n, s);
+  check_launch("scale");
+}
+void softcap(float* x, int64_t n, float cap) {
+  if (n <= 0) return;
+  softcap_k<<<blocks_for(n, 256), 256, 0, st()>>>(x, n, cap);
+  check_launch("softcap");
+}
+void scale_by_position(float* x, int64_t n_rows, int64_t cols, const int32_t* pos, float floor_scale, float scale,
+                       float offset) {
+  const int64_t n = n_rows * cols;
+  if (n <= 0) return;
+  pos_scale_k<<<blocks_for(n, 256), 256, 0, st()>>>(x, n_rows, cols, pos, floor_scale, scale, offset);
+  check_launch("scale_by_position");
 }
 
 void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeDev& p) {
