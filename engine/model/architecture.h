@@ -46,4 +46,15 @@ std::unique_ptr<Architecture> make_architecture(const ArchContext& ctx);
 // Names of general.architecture the engine runs.
 std::vector<std::string> architecture_names();
 
+// One architecture-specific hyperparameter as the engine reads it (for `yardstick inspect`):
+// a name ("sliding window"), its value in words ("512 positions on 5 of every 6 layers")
+// and the metadata key it comes from ("gemma3.attention.sliding_window"; empty for a rule
+// of the architecture that no key sets).
+struct ArchFact {
+  std::string name, value, key;
+};
+// The facts of h.arch, read and checked from the file's metadata without loading weights
+// (the same reader the architecture's constructor uses). Throws ys::Error naming the key.
+std::vector<ArchFact> architecture_facts(const gguf::File& f, const HParams& h);
+
 }  // namespace ys::engine

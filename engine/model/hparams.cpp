@@ -67,10 +67,20 @@ HParams read_hparams(const gguf::File& f) {
   h.rope_freq_base = float(f.get_float(a + ".rope.freq_base", 10000.0));
   h.n_expert = int(f.get_uint(a + ".expert_count", 0));
   h.n_expert_used = int(f.get_uint(a + ".expert_used_count", 0));
-  h.neox_rope = a == "qwen2";
+  h.n_ff_exp = int(f.get_uint(a + ".expert_feed_forward_length", uint64_t(h.n_ff)));
+  h.neox_rope = a == "qwen2" || a == "qwen3" || a == "qwen3moe" || a == "gemma3";
   h.qkv_bias = a == "qwen2";
-  check(h.n_embd % h.n_head == 0, f, fmt::format("embedding_length {} not divisible by head_count {}", h.n_embd, h.n_head));
-  h.head_dim = h.n_embd / h.n_head;
+  if (f.find(a + ".attention.key_length")) {  // heads of their own size (Qwen3, Gemma 3)
+    h.head_dim = required_int(f, a + ".attention.key_length");
+    const uint64_t vl = f.get_uint(a + ".attention.value_length", uint64_t(h.head_dim));
+    check(vl == uint64_t(h.head_dim), f,
+          fmt::format("attention.value_length {} differs from attention.key_length {}", vl, h.head_dim));
+  } else {
+    check(h.n_embd % h.n_head == 0, f,
+          fmt::format("embedding_length {} not divisible by head_count {}", h.n_embd, h.n_head));
+    h.head_dim = h.n_embd / h.n_head;
+  }
+  check(h.n_ff_exp > 0 && h.n_ff_exp <= (1 << 24), f, fmt::format("expert_feed_forward_length {} out of range", h.n_ff_exp));
   h.n_rot = int(f.get_uint(a + ".rope.dimension_count", uint64_t(h.head_dim)));
   check(h.n_kv_head > 0 && h.n_head % h.n_kv_head == 0,
         f, fmt::format("head_count {} not a multiple of head_count_kv {}", h.n_head, h.n_kv_head));
@@ -82,6 +92,14 @@ HParams read_hparams(const gguf::File& f) {
         f, fmt::format("expert_used_count {} must be in [1, expert_count {}]", h.n_expert_used, h.n_expert));
   read_rope_scaling(f, a, h);
   return h;
+}
+
+KvMemory kv_memory(const HParams& h, int64_t ctx, KvType kv) {
+  const int64_t block = KvLayout{}.block_tokens, elem = kv == KvType::f16 ? 2 : 4;
+  KvMemory m;
+  m.bytes_per_token = 2 * int64_t(h.n_layer) * h.n_kv_head * h.head_dim * elem;
+  m.bytes = (ctx + block - 1) / block * block * m.bytes_per_token;
+  return m;
 }
 
 RopeConfig HParams::rope_params() const {
