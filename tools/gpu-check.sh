@@ -106,9 +106,11 @@ step test_cuda 150 "$BUNDLE/test_cuda" --durations yes
 # 2. issue 16: MMLU through the shared runtime on the GPU, its reuse next to the CPU's
 synth llama3-8b-q4_0 200 --preset llama3-8b --type q4_0
 gpu=0
-synth llama3-vocab-tiny 60 --preset llama3-8b --layers 1 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --type f32
-# Same block budget for both: the 8B shape holds 256 KiB of f32 keys/values per position,
-# the tiny one 256 bytes, so 2 GiB there = 2 MiB here (8192 positions, 512 blocks).
+synth llama3-vocab-tiny 60 --arch llama --layers 1 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 128256 --ctx 8192 --type f32
+# The tiny model has the 8B preset's vocabulary (the synthetic tokenizer depends only on its
+# size), so the same documents give the same tokens. Same block budget for both: the 8B
+# shape holds 256 KiB of f32 keys/values per position, the tiny one (1 layer, 2 kv heads of
+# 16) 256 bytes, so 2 GiB there = 2 MiB here (8192 positions, 512 blocks).
 mmlu=(run --suite mmlu --limit-per-subject 10 --data-dir "$DATA")
 gpu=1
 step mmlu-cuda-8b 200 env YS_RUNTIME_STATS=1 "$Y" "${mmlu[@]}" --device cuda \

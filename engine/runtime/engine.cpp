@@ -141,7 +141,16 @@ bool Engine::admit(Seq& s, int64_t total, int64_t limit, const Seq* prev) {
     }
   }
   const int64_t need = pool_.blocks_for(total) - shared / B;
-  if (!make_room(need)) {
+  bool room = make_room(need);
+  if (!room && shared % B != 0) {
+    // A partly shared block is copied before the first write (one block more for a moment,
+    // and its holders keep it): when memory is that short, share whole blocks only and
+    // recompute the rest of that block. The need is the same; the block we let go may go.
+    shared = shared / B * B;
+    pool_.truncate(s.blocks, shared);
+    room = make_room(need);
+  }
+  if (!room) {
     pool_.release_all(s.blocks);
     return false;
   }

@@ -303,3 +303,29 @@ TEST_CASE("--kv-type f16: half the KV memory per block, results within the round
   bad.kv_type = "bf16";
   CHECK_THROWS_WITH(engine::CpuModel(model_file(), bad), Catch::Contains("--kv-type"));
 }
+
+TEST_CASE("scheduling: a sequence as large as the whole budget that shares a partly indexed block still runs") {
+  // Budget: 8 blocks (128 positions). A fills it; B agrees with A on 126 positions, so B
+  // would share 8 blocks, the last one partly, and that block is also in the prefix index:
+  // copying it needs a 9th block for a moment. B must fall back to sharing 7 whole blocks.
+  const int64_t block_bytes = 16 * 2 * 2 * 32 * 4;
+  Fake f(opts(true, 8 * block_bytes));
+  std::vector<int32_t> a(128), b(128);
+  for (int i = 0; i < 128; ++i) a[size_t(i)] = b[size_t(i)] = 1 + (i * 37) % 300;
+  b[126] = 7, b[127] = 8;
+  std::vector<float> la, lb, fa, fb;
+  const int64_t nv = f.engine->hparams().n_vocab;
+  auto keep = [&](std::vector<float>& out) {
+    return [&out, nv](int64_t, const float* l) { out.assign(l, l + nv); };
+  };
+  f.engine->eval(a, 127, keep(la), true);
+  REQUIRE_NOTHROW(f.engine->eval(b, 127, keep(lb), true));
+  const auto st = f.engine->cache_stats();
+  CHECK(st.tokens_reused == 112);  // 7 whole blocks
+  CHECK(st.kv.peak_in_use <= 8);
+  Fake fresh(opts(false, 8 * block_bytes));
+  fresh.engine->eval(a, 127, keep(fa));
+  fresh.engine->eval(b, 127, keep(fb));
+  CHECK(la == fa);
+  CHECK(lb == fb);
+}

@@ -16,7 +16,9 @@ namespace {
 
 // Row-parallel elementwise ops: each row is computed by the same routine whichever thread
 // runs it, so the split never changes a bit. Small batches run inline (waking the workers
-// costs more than the work).
+// costs more than the work). Rows are claimed dynamically, about 4 chunks per thread: with
+// a static split every call waits for the slowest worker, and one that the OS has not
+// scheduled (a busy or oversubscribed machine, 16 threads) stalls the whole step.
 constexpr int64_t kParallelRows = 16;
 
 RopeParams to_cpu(const engine::RopeConfig& c) {
@@ -46,8 +48,9 @@ CpuBackend::~CpuBackend() = default;
 
 template <class Fn>
 void CpuBackend::over_rows(int64_t n, const Fn& fn) {
-  if (n < kParallelRows) fn(int64_t(0), n);
-  else pool_.parallel_for(n, [&](int64_t b, int64_t e, int) { fn(b, e); });
+  if (n < kParallelRows || pool_.size() == 1) return fn(int64_t(0), n);
+  const int64_t grain = std::max<int64_t>(4, (n + 4 * pool_.size() - 1) / (4 * pool_.size()));
+  pool_.parallel_for_dynamic(n, grain, [&](int64_t b, int64_t e, int) { fn(b, e); });
 }
 
 engine::Mat CpuBackend::upload(const engine::WeightMat* mats, int64_t n_mat, const std::string& name) {
@@ -138,7 +141,7 @@ void CpuBackend::score(const engine::RowQuery* q, int64_t n, engine::RowAnswer* 
   };
   const int64_t n_runs = int64_t(runs.size()) - 1;
   if (n_runs < 2) one(0, n_runs);
-  else pool_.parallel_for(n_runs, [&](int64_t b, int64_t e, int) { one(b, e); });
+  else pool_.parallel_for_dynamic(n_runs, 1, [&](int64_t b, int64_t e, int) { one(b, e); });
 }
 
 engine::Act CpuBackend::buffer(int slot, int64_t rows, int64_t cols) {
