@@ -16,7 +16,8 @@ namespace {
 constexpr int64_t kBlockTokens = 16;  // positions per KV block
 }
 
-Engine::Engine(const std::filesystem::path& path, const engine::LoadOptions& options, const BackendFactory& make_backend)
+Engine::Engine(const std::filesystem::path& path, const engine::LoadOptions& options,
+               const BackendFactory& make_backend)
     : file_(gguf::File::open(path)), h_(engine::read_hparams(file_)), opt_(options), index_(kBlockTokens) {
   std::optional<quant::Type> rq;
   if (options.quant) rq = engine::parse_requant_type(*options.quant, "--quant");

@@ -140,8 +140,10 @@ void CpuBackend::score(const engine::RowQuery* q, int64_t n, engine::RowAnswer* 
     }
   };
   const int64_t n_runs = int64_t(runs.size()) - 1;
-  if (n_runs < 2) one(0, n_runs);
-  else pool_.parallel_for_dynamic(n_runs, 1, [&](int64_t b, int64_t e, int) { one(b, e); });
+  if (n_runs < 2)
+    one(0, n_runs);
+  else
+    pool_.parallel_for_dynamic(n_runs, 1, [&](int64_t b, int64_t e, int) { one(b, e); });
 }
 
 engine::Act CpuBackend::buffer(int slot, int64_t rows, int64_t cols) {
@@ -198,7 +200,8 @@ void CpuBackend::rope(engine::Act x, int n_head, int head_dim, const engine::Rop
   std::vector<float>& cs = rope_cs_[&cfg];
   if (cs.empty()) {  // the angles of the step's positions, once per config
     cs.resize(size_t(std::max<int64_t>(1, step_.n_rows * p.n_rot)));
-    over_rows(step_.n_rows, [&](int64_t b, int64_t e) { rope_table(step_.pos + b, e - b, p, cs.data() + b * p.n_rot); });
+    over_rows(step_.n_rows,
+              [&](int64_t b, int64_t e) { rope_table(step_.pos + b, e - b, p, cs.data() + b * p.n_rot); });
   }
   const int64_t d = x.cols;
   over_rows(x.rows, [&](int64_t b, int64_t e) {
@@ -208,14 +211,16 @@ void CpuBackend::rope(engine::Act x, int n_head, int head_dim, const engine::Rop
 
 void CpuBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
   const int64_t f = gate.cols;
-  over_rows(gate.rows, [&](int64_t b, int64_t e) { silu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
+  over_rows(gate.rows,
+            [&](int64_t b, int64_t e) { silu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
 }
 
 void CpuBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
                            const engine::AttnConfig& cfg) {
   if (cfg.window > 0 || cfg.chunk > 0 || cfg.softcap > 0.0f ||
       (cfg.scale != 0.0f && cfg.scale != float(1.0 / std::sqrt(double(cfg.head_dim)))))
-    fail(ErrorKind::unsupported, "attention: the CPU backend has no sliding window, chunked attention, soft-capping "
+    fail(ErrorKind::unsupported,
+         "attention: the CPU backend has no sliding window, chunked attention, soft-capping "
          "or custom scale yet");
   const int64_t B = kv_.block_tokens, rd = kv_.row_dim;
   if (k.cols != rd) fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, rd);

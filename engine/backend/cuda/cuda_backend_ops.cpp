@@ -61,10 +61,12 @@ void CudaBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
 void CudaBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
                             const engine::AttnConfig& cfg) {
   if (cfg.window > 0 || cfg.chunk > 0 || cfg.softcap > 0.0f)
-    fail(ErrorKind::unsupported, "attention: the CUDA backend has no sliding window, chunked attention or "
+    fail(ErrorKind::unsupported,
+         "attention: the CUDA backend has no sliding window, chunked attention or "
          "soft-capping yet");
   const PagedKv kv = layer_kv(layer);
-  if (k.cols != kv.row_dim) fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, kv.row_dim);
+  if (k.cols != kv.row_dim)
+    fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, kv.row_dim);
   cuda::kv_store(k.p, v.p, k.rows, d_row_seq_, d_pos_, kv);
   const float scale = cfg.scale != 0.0f ? cfg.scale : float(1.0 / std::sqrt(double(cfg.head_dim)));
   float* scratch = nullptr;
