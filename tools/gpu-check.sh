@@ -12,7 +12,8 @@
 #     model with the same vocabulary and the same KV block budget: the counts depend only
 #     on the tokens and the budget, not on the weights);
 #  3. CPU thread scaling on the box's 16 cores: `bench engine` (pp512, tg128) and an MMLU
-#     slice (57 documents) on a SmolLM2-shape Q4_1 model at 1, 2, 4, 8, 16 threads;
+#     slice (24 documents of one subject: its few-shot prefix once, then the questions
+#     batched) on a SmolLM2-shape Q4_1 model at 1, 2, 4, 8, 16 threads;
 #  4. the older measurements: ceilings (copy, cuBLAS GEMM), CUDA-vs-CPU logprobs, pp512 /
 #     tg128 / one 32-token step, the cost of --deterministic, the default mode's batch drift.
 # A summary table is printed last. Without a GPU (or with --dry-run) it prints which steps
@@ -82,6 +83,7 @@ step() {
   local status=ok
   ((rc == 124 || rc == 137)) && status="TIMEOUT(${limit}s)"
   ((rc != 0 && rc != 124 && rc != 137)) && status="FAILED(rc=$rc)"
+  echo "$name status $status" >>"$RES"
   summary+=("$(printf '%-8s %s (%ss)' "$status" "$name" $(($(date +%s) - t0)))")
   [[ $status == ok ]] || tail -20 "$RESDIR/step.out"
   return 0
@@ -106,9 +108,11 @@ step test_cuda 150 "$BUNDLE/test_cuda" --durations yes
 # 2. issue 16: MMLU through the shared runtime on the GPU, its reuse next to the CPU's
 synth llama3-8b-q4_0 200 --preset llama3-8b --type q4_0
 gpu=0
-synth llama3-vocab-tiny 60 --preset llama3-8b --layers 1 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --type f32
-# Same block budget for both: the 8B shape holds 256 KiB of f32 keys/values per position,
-# the tiny one 256 bytes, so 2 GiB there = 2 MiB here (8192 positions, 512 blocks).
+synth llama3-vocab-tiny 60 --arch llama --layers 1 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 128256 --ctx 8192 --type f32
+# The tiny model has the 8B preset's vocabulary (the synthetic tokenizer depends only on its
+# size), so the same documents give the same tokens. Same block budget for both: the 8B
+# shape holds 256 KiB of f32 keys/values per position, the tiny one (1 layer, 2 kv heads of
+# 16) 256 bytes, so 2 GiB there = 2 MiB here (8192 positions, 512 blocks).
 mmlu=(run --suite mmlu --limit-per-subject 10 --data-dir "$DATA")
 gpu=1
 step mmlu-cuda-8b 200 env YS_RUNTIME_STATS=1 "$Y" "${mmlu[@]}" --device cuda \
@@ -125,7 +129,7 @@ for t in $THREADS; do
     --threads "$t" --no-store
 done
 for t in $THREADS; do
-  step "cpu-mmlu-t$t" 90 env YS_RUNTIME_STATS=1 "$Y" run --suite mmlu --limit-per-subject 1 --data-dir "$DATA" \
+  step "cpu-mmlu-t$t" 90 env YS_RUNTIME_STATS=1 "$Y" run --suite mmlu --limit 24 --data-dir "$DATA" \
     --model "$MODELS/smollm2-q4_1.gguf" --threads "$t" --db "$RESDIR/scaling.db" --tag "t$t"
 done
 
@@ -151,8 +155,8 @@ for m in smollm2-q4_0 llama3-8b-l4-f16; do step "drift-$m" 60 "$C" drift "$MODEL
   printf '%s\n' "${summary[@]}"
   if [[ -z "$why" ]]; then
     get() { awk -v s="$1" -v k="$2" '$1 == s && $2 == k {print $3}' "$RES" | head -1; }
-    counts() {  # counts STEP: the runtime's scoring counts from its stderr line
-      grep "^$1 runtime " "$RES" | head -1 | sed -E 's/.*scoring ([0-9]+) positions computed, ([0-9]+) reused; ([0-9]+) steps, ([0-9]+) rows, ([0-9]+) output rows.*/computed \1, reused \2, steps \3, output rows \5/'
+    counts() {  # counts STEP: the runtime's scoring counts from its stderr line (and the step's status)
+      echo "$(grep "^$1 runtime " "$RES" | head -1 | sed -E 's/.*scoring ([0-9]+) positions computed, ([0-9]+) reused; ([0-9]+) steps, ([0-9]+) rows, ([0-9]+) output rows.*/computed \1, reused \2, steps \3, output rows \5/') [step $(get "$1" status)]"
     }
     echo
     echo "issue 16 — MMLU 5-shot, --limit-per-subject 10 (570 documents):"
@@ -160,10 +164,11 @@ for m in smollm2-q4_0 llama3-8b-l4-f16; do step "drift-$m" 60 "$C" drift "$MODEL
     grep "^mmlu-cuda-8b run " "$RES" | sed 's/^mmlu-cuda-8b run /    /'
     echo "  CUDA counts: $(counts mmlu-cuda-8b)"
     echo "  CPU counts (same documents, same block budget): $(counts mmlu-cpu-counts)"
+    echo "  (the same command on the 2-core development machine, commit of issue 16: computed 429201, reused 4008476, output rows 3990)"
     echo "  (computed, reused and output rows must be equal; steps differ: 512-row steps on CUDA, 256 on the CPU)"
     echo
-    echo "CPU thread scaling (SmolLM2-shape Q4_1; bench engine medians; MMLU slice of 57 documents, run wall time):"
-    printf '%8s %12s %12s %14s  %s\n' threads pp512_tok/s tg128_tok/s mmlu57_wall_s "yardstick run's line"
+    echo "CPU thread scaling (SmolLM2-shape Q4_1; bench engine medians; MMLU slice of 24 documents, step wall time):"
+    printf '%8s %12s %12s %14s  %s\n' threads pp512_tok/s tg128_tok/s mmlu24_wall_s "yardstick run's line"
     for t in $THREADS; do
       pp=$(grep -A40 "=== cpu-bench-t$t " "$LOG" | grep -m1 '| *pp512 *|' | awk -F'|' '{print $8}' | awk '{print $1}')
       tg=$(grep -A40 "=== cpu-bench-t$t " "$LOG" | grep -m1 '| *tg128 *|' | awk -F'|' '{print $8}' | awk '{print $1}')

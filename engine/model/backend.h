@@ -44,8 +44,8 @@ struct Act {  // activations [rows, cols] f32
 
 // Rotary position embedding (ggml semantics; engine/backend/cpu/ops.h spells out the math).
 struct RopeConfig {
-  int n_rot = 0;           // rotated dims per head, even, <= head_dim
-  bool neox = false;       // false: pairs (2i, 2i+1) (llama); true: pairs (i, i + n_rot/2) (qwen2)
+  int n_rot = 0;      // rotated dims per head, even, <= head_dim
+  bool neox = false;  // false: pairs (2i, 2i+1) (llama); true: pairs (i, i + n_rot/2) (qwen2)
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;  // 1/factor for linear and YaRN scaling
   Vec freq_factors;         // [n_rot/2] llama3 per-dimension divisors, or none
@@ -58,10 +58,10 @@ struct RopeConfig {
 // need them; a backend that lacks one throws ys::Error(unsupported) naming it.
 struct AttnConfig {
   int n_head = 0, n_kv_head = 0, head_dim = 0;
-  float scale = 0.0f;       // 0 = 1/sqrt(head_dim)
-  int64_t window = 0;       // > 0: query at p sees keys (p - window, p] (sliding window)
-  int64_t chunk = 0;        // > 0: query at p sees keys in [p - p % chunk, p] (chunked local)
-  float softcap = 0.0f;     // > 0: scores = softcap * tanh(scores / softcap)
+  float scale = 0.0f;    // 0 = 1/sqrt(head_dim)
+  int64_t window = 0;    // > 0: query at p sees keys (p - window, p] (sliding window)
+  int64_t chunk = 0;     // > 0: query at p sees keys in [p - p % chunk, p] (chunked local)
+  float softcap = 0.0f;  // > 0: scores = softcap * tanh(scores / softcap)
 };
 
 // Sparse mixture of experts (llama/Mixtral layout): router logits = x W_router^T; top-k per
@@ -69,8 +69,8 @@ struct AttnConfig {
 // in rank order, of weight * down(silu(gate x) * up x) (weight_before: down(silu(gate x') *
 // up x') with x' = weight * x, summed unweighted; Llama 4).
 struct MoeWeights {
-  Mat router;                 // [n_expert, n_embd]
-  Mat gate, up, down;         // n_expert stacked matrices each
+  Mat router;          // [n_expert, n_embd]
+  Mat gate, up, down;  // n_expert stacked matrices each
 };
 enum class MoeGating : uint8_t {
   softmax_topk,  // softmax over the k selected logits (Mixtral; = softmax over all, renormalised: Qwen3-MoE)
@@ -108,8 +108,8 @@ KvType parse_kv_type(const std::string& name, const std::string& flag);
 
 // One forward step, as the runtime hands it over (host memory, valid during run()).
 struct StepSeq {
-  int64_t row0 = 0, n_tok = 0;  // the step's rows [row0, row0 + n_tok), in order
-  int64_t pos0 = 0;             // position of its first row; keys/values of [0, pos0) are cached
+  int64_t row0 = 0, n_tok = 0;      // the step's rows [row0, row0 + n_tok), in order
+  int64_t pos0 = 0;                 // position of its first row; keys/values of [0, pos0) are cached
   const int32_t* blocks = nullptr;  // block ids of positions [0, pos0 + n_tok), block_tokens each
   int64_t n_blocks = 0;
 };
@@ -117,7 +117,7 @@ struct Step {
   const int32_t* tokens = nullptr;  // [n_rows]
   const int32_t* pos = nullptr;     // [n_rows]
   int64_t n_rows = 0;
-  const StepSeq* seqs = nullptr;    // by row0, contiguous, covering every row
+  const StepSeq* seqs = nullptr;  // by row0, contiguous, covering every row
   int64_t n_seq = 0;
   const int64_t* out_rows = nullptr;  // rows whose logits are wanted, in the order of Backend::logits
   int64_t n_out = 0;
@@ -161,7 +161,7 @@ class Backend {
   virtual std::string isa() const = 0;     // kernel variant, e.g. "avx512-vnni"
   virtual int threads() const = 0;
   virtual std::string activations() const = 0;  // "f32" or "int8"
-  virtual int64_t step_rows() const = 0;  // rows per forward step the scheduler aims for
+  virtual int64_t step_rows() const = 0;        // rows per forward step the scheduler aims for
 
   // --- weights (once, at load; handles stay valid for the backend's lifetime)
   // `mats` point at n_mat matrices of one type and shape; `name` names the tensor in errors.

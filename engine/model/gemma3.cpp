@@ -28,8 +28,8 @@ namespace {
 enum Slot : int { kX, kXn, kQ, kK, kV, kAtt, kTmp, kGate, kUp, kOut };
 
 struct Gemma3Params {
-  int64_t n_swa = 0;       // sliding window (0: none)
-  int swa_pattern = 6;     // layer il slides iff il % pattern < pattern - 1
+  int64_t n_swa = 0;    // sliding window (0: none)
+  int swa_pattern = 6;  // layer il slides iff il % pattern < pattern - 1
   float freq_base_swa = 10000.0f;
   float final_softcap = 0.0f;
   float attn_scale = 0.0f;
@@ -43,7 +43,8 @@ Gemma3Params read_params(const gguf::File& f, const HParams& h) {
   p.swa_pattern = int(f.get_uint(a + ".attention.sliding_window_pattern", 6));
   p.freq_base_swa = float(f.get_float(a + ".rope.freq_base_swa", 10000.0));
   p.final_softcap = float(f.get_float(a + ".final_logit_softcapping", 0.0));
-  const double rule = h.n_layer == 62 ? 1.0 / std::sqrt(double(h.n_embd / h.n_head)) : 1.0 / std::sqrt(double(h.head_dim));
+  const double rule =
+      h.n_layer == 62 ? 1.0 / std::sqrt(double(h.n_embd / h.n_head)) : 1.0 / std::sqrt(double(h.head_dim));
   p.attn_scale = float(f.get_float(a + ".attention.scale", rule));
   auto bad = [&](const std::string& key, const std::string& what) {
     fail(ErrorKind::format, "{}: metadata '{}.{}': {}", f.path(), a, key, what);
@@ -100,7 +101,9 @@ Gemma3::Gemma3(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx
   layers_.resize(size_t(h_.n_layer));
   for (int il = 0; il < h_.n_layer; ++il) {
     Layer& L = layers_[size_t(il)];
-    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) { return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t)); };
+    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) {
+      return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t));
+    };
     auto vec = [&](const char* t, uint64_t n) { return be.upload(b.vec(blk(il, t), n), int64_t(n)); };
     L.attn_norm = vec("attn_norm.weight", e);
     L.wq = mat("attn_q.weight", e, qd);
@@ -191,8 +194,8 @@ std::vector<ArchFact> gemma3_facts(const gguf::File& f, const HParams& h) {
   std::vector<ArchFact> out;
   out.push_back({"head size", std::to_string(h.head_dim), a + ".attention.key_length"});
   if (p.n_swa > 0) {
-    out.push_back({"sliding window", fmt::format("{} positions on {} of every {} layers", p.n_swa, p.swa_pattern - 1,
-                                                 p.swa_pattern),
+    out.push_back({"sliding window",
+                   fmt::format("{} positions on {} of every {} layers", p.n_swa, p.swa_pattern - 1, p.swa_pattern),
                    a + ".attention.sliding_window"});
     out.push_back({"local rope base", fmt::format("{:g} (sliding layers, no scaling)", p.freq_base_swa),
                    a + ".rope.freq_base_swa"});

@@ -31,14 +31,14 @@ namespace {
 enum Slot : int { kX, kXn, kQ, kK, kV, kAtt, kTmp, kGate, kUp, kOut, kShared };
 
 struct Llama4Params {
-  int moe_step = 1;         // interleave_moe_layer_step: layer il is MoE iff (il + 1) % step == 0
-  int64_t chunk = 8192;     // 0: no chunked attention
-  int pattern = 4;          // chunked iff il % pattern < pattern - 1
-  int nope_step = 4;        // rope iff (il + 1) % nope_step != 0; 0: rope everywhere
+  int moe_step = 1;      // interleave_moe_layer_step: layer il is MoE iff (il + 1) % step == 0
+  int64_t chunk = 8192;  // 0: no chunked attention
+  int pattern = 4;       // chunked iff il % pattern < pattern - 1
+  int nope_step = 4;     // rope iff (il + 1) % nope_step != 0; 0: rope everywhere
   bool kq_norm = true;
   bool temperature = true;  // NoPE layers' attention temperature tuning
   float freq_base_swa = 0.0f;
-  PosScale temp;            // floor 8192, scale 0.1, offset 1
+  PosScale temp;  // floor 8192, scale 0.1, offset 1
   bool moe(int il) const { return moe_step > 0 && (il + 1) % moe_step == 0; }
   bool rope(int il) const { return nope_step == 0 || (il + 1) % nope_step != 0; }
   bool chunked(int il) const { return chunk > 0 && il % pattern < pattern - 1; }
@@ -90,7 +90,7 @@ class Llama4 final : public Architecture {
     Vec attn_norm, ffn_norm;  // [n_embd]
     Mat wq, wk, wv, wo;       // q: [n_head*hd, n_embd]; k, v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
     Mat gate, up, down;       // dense layers: [n_ff, n_embd] x2, [n_embd, n_ff]
-    MoeWeights moe;           // MoE layers: router [n_expert, n_embd]; experts [n_ff_exp, n_embd] x2, [n_embd, n_ff_exp]
+    MoeWeights moe;  // MoE layers: router [n_expert, n_embd]; experts [n_ff_exp, n_embd] x2, [n_embd, n_ff_exp]
     Mat gate_sh, up_sh, down_sh;  // MoE layers' shared expert: [n_ff_exp, n_embd] x2, [n_embd, n_ff_exp]
   };
   void attention_block(Backend& be, const Layer& L, int il, Act xn, Act out);
@@ -130,7 +130,9 @@ Llama4::Llama4(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx
   layers_.resize(size_t(h_.n_layer));
   for (int il = 0; il < h_.n_layer; ++il) {
     Layer& L = layers_[size_t(il)];
-    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) { return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t)); };
+    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) {
+      return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t));
+    };
     auto mats = [&](const char* t, uint64_t cols, uint64_t rows) {
       return upload_mats(be, b.mats(blk(il, t), cols, rows, uint64_t(h_.n_expert)), blk(il, t));
     };
@@ -238,16 +240,18 @@ std::vector<ArchFact> llama4_facts(const gguf::File& f, const HParams& h) {
   const Llama4Params p = read_params(f, h);
   const std::string& a = h.arch;
   std::vector<ArchFact> out;
-  out.push_back({"MoE layers", fmt::format("every {} layer(s) ({} of {}), the others dense (FFN {})", p.moe_step,
-                                           h.n_layer / p.moe_step, h.n_layer, h.n_ff),
+  out.push_back({"MoE layers",
+                 fmt::format("every {} layer(s) ({} of {}), the others dense (FFN {})", p.moe_step,
+                             h.n_layer / p.moe_step, h.n_layer, h.n_ff),
                  a + ".interleave_moe_layer_step"});
-  out.push_back({"experts", fmt::format("{} routed ({} used per token, sigmoid gate applied to the input) + 1 shared",
-                                        h.n_expert, h.n_expert_used),
+  out.push_back({"experts",
+                 fmt::format("{} routed ({} used per token, sigmoid gate applied to the input) + 1 shared", h.n_expert,
+                             h.n_expert_used),
                  a + ".expert_count"});
   out.push_back({"expert FFN", std::to_string(h.n_ff_exp), a + ".expert_feed_forward_length"});
   if (p.chunk > 0) {
-    out.push_back({"chunked attention", fmt::format("chunks of {} positions on {} of every {} layers", p.chunk,
-                                                    p.pattern - 1, p.pattern),
+    out.push_back({"chunked attention",
+                   fmt::format("chunks of {} positions on {} of every {} layers", p.chunk, p.pattern - 1, p.pattern),
                    a + ".attention.sliding_window"});
     out.push_back({"NoPE layers", fmt::format("every {}th layer: no rope, global attention", p.nope_step), ""});
     out.push_back({"temperature tuning",
@@ -255,9 +259,11 @@ std::vector<ArchFact> llama4_facts(const gguf::File& f, const HParams& h) {
                                p.temp.offset, p.temp.floor_scale),
                    ""});
   } else {
-    out.push_back({"chunked attention", "none (rope and global attention on every layer)", a + ".attention.sliding_window"});
+    out.push_back(
+        {"chunked attention", "none (rope and global attention on every layer)", a + ".attention.sliding_window"});
   }
-  out.push_back({"QK norm", p.kq_norm ? "RMS norm without weights after rope (rope layers)" : "none (128 experts)", ""});
+  out.push_back(
+      {"QK norm", p.kq_norm ? "RMS norm without weights after rope (rope layers)" : "none (128 experts)", ""});
   return out;
 }
 

@@ -86,7 +86,9 @@ Qwen3::Qwen3(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx.h
   layers_.resize(size_t(h_.n_layer));
   for (int il = 0; il < h_.n_layer; ++il) {
     Layer& L = layers_[size_t(il)];
-    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) { return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t)); };
+    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) {
+      return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t));
+    };
     auto vec = [&](const char* t, uint64_t n) { return be.upload(b.vec(blk(il, t), n), int64_t(n)); };
     L.attn_norm = vec("attn_norm.weight", e);
     L.wq = mat("attn_q.weight", e, qd);
@@ -177,8 +179,9 @@ std::vector<ArchFact> qwen3_facts(const gguf::File& f, const HParams& h) {
     out.push_back({"experts", fmt::format("{} ({} used per token), no shared expert", h.n_expert, h.n_expert_used),
                    h.arch + ".expert_count"});
     out.push_back({"expert FFN", std::to_string(h.n_ff_exp), h.arch + ".expert_feed_forward_length"});
-    out.push_back({"expert weights", p.norm_topk ? "softmax renormalised over the selected (norm_topk_prob)"
-                                                 : "softmax over all experts, not renormalised",
+    out.push_back({"expert weights",
+                   p.norm_topk ? "softmax renormalised over the selected (norm_topk_prob)"
+                               : "softmax over all experts, not renormalised",
                    h.arch + ".expert_weights_norm"});
   }
   return out;

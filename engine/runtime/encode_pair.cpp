@@ -18,8 +18,8 @@ std::vector<int32_t> encode_input(const tok::Tokenizer& tok, const std::string& 
   return ids;
 }
 
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const engine::LoglikelihoodRequest& r,
-                        int64_t n_ctx) {
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input,
+                        const engine::LoglikelihoodRequest& r, int64_t n_ctx) {
   std::string ctx = r.context, cont = r.continuation;
   // 1. Trailing whitespace of the context moves to the continuation.
   size_t end = ctx.size();

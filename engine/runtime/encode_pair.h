@@ -27,7 +27,7 @@ std::vector<int32_t> encode_input(const tok::Tokenizer& tok, const std::string& 
 
 // `encode_input` tokenizes a non-empty context the way the model feeds input (BOS policy).
 using EncodeInputFn = std::function<std::vector<int32_t>(const std::string&)>;
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const engine::LoglikelihoodRequest& r,
-                        int64_t n_ctx);
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input,
+                        const engine::LoglikelihoodRequest& r, int64_t n_ctx);
 
 }  // namespace ys::runtime

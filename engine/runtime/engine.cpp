@@ -16,7 +16,8 @@ namespace {
 constexpr int64_t kBlockTokens = 16;  // positions per KV block
 }
 
-Engine::Engine(const std::filesystem::path& path, const engine::LoadOptions& options, const BackendFactory& make_backend)
+Engine::Engine(const std::filesystem::path& path, const engine::LoadOptions& options,
+               const BackendFactory& make_backend)
     : file_(gguf::File::open(path)), h_(engine::read_hparams(file_)), opt_(options), index_(kBlockTokens) {
   std::optional<quant::Type> rq;
   if (options.quant) rq = engine::parse_requant_type(*options.quant, "--quant");
@@ -141,7 +142,16 @@ bool Engine::admit(Seq& s, int64_t total, int64_t limit, const Seq* prev) {
     }
   }
   const int64_t need = pool_.blocks_for(total) - shared / B;
-  if (!make_room(need)) {
+  bool room = make_room(need);
+  if (!room && shared % B != 0) {
+    // A partly shared block is copied before the first write (one block more for a moment,
+    // and its holders keep it): when memory is that short, share whole blocks only and
+    // recompute the rest of that block. The need is the same; the block we let go may go.
+    shared = shared / B * B;
+    pool_.truncate(s.blocks, shared);
+    room = make_room(need);
+  }
+  if (!room) {
     pool_.release_all(s.blocks);
     return false;
   }

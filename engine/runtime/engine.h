@@ -42,7 +42,8 @@ class Engine : public engine::Model {
   ~Engine() override;
 
   const engine::ModelInfo& info() const override { return info_; }
-  std::vector<engine::LoglikelihoodResult> loglikelihood(const std::vector<engine::LoglikelihoodRequest>& reqs) override;
+  std::vector<engine::LoglikelihoodResult> loglikelihood(
+      const std::vector<engine::LoglikelihoodRequest>& reqs) override;
   std::vector<engine::GenerateResult> generate(const std::vector<engine::GenerateRequest>& reqs,
                                                engine::TextSink sink = nullptr, void* user = nullptr) override;
   std::vector<engine::GenerateResult> generate_streamed(const std::vector<engine::GenerateRequest>& reqs,

@@ -145,8 +145,10 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
     // The checks that precede each token (as in a one-at-a-time loop).
     for (size_t i = active.size(); i-- > 0;) {
       const Active& a = active[i];
-      if (out[a.req].n_tokens >= reqs[a.req].max_tokens) end_seq(i, engine::StopReason::max_tokens);
-      else if (int64_t(a.seq->tokens.size()) >= n_ctx_) end_seq(i, engine::StopReason::context_full);
+      if (out[a.req].n_tokens >= reqs[a.req].max_tokens)
+        end_seq(i, engine::StopReason::max_tokens);
+      else if (int64_t(a.seq->tokens.size()) >= n_ctx_)
+        end_seq(i, engine::StopReason::context_full);
     }
     stream.flush(out);
     if (active.empty()) {
@@ -182,8 +184,10 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
       size_t i = 0;
       while (active[i].seq.get() != outs[r].seq) ++i;
       out_active[r] = i;
-      if (active[i].cfg.temperature <= 0.0 || active[i].cfg.top_k == 1) qs.push_back({int64_t(r), -1});
-      else need_rows = true;
+      if (active[i].cfg.temperature <= 0.0 || active[i].cfg.top_k == 1)
+        qs.push_back({int64_t(r), -1});
+      else
+        need_rows = true;
     }
     if (need_rows) {
       logits.resize(outs.size() * size_t(nv));
@@ -194,8 +198,10 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
     std::vector<int32_t> sampled(outs.size());
     for (size_t r = 0, q = 0; r < outs.size(); ++r) {
       Active& a = active[out_active[r]];
-      if (q < qs.size() && qs[q].row == int64_t(r)) sampled[r] = answers[q++].argmax;
-      else sampled[r] = sample(&logits[r * size_t(nv)], nv, a.cfg, *a.rng);
+      if (q < qs.size() && qs[q].row == int64_t(r))
+        sampled[r] = answers[q++].argmax;
+      else
+        sampled[r] = sample(&logits[r * size_t(nv)], nv, a.cfg, *a.rng);
     }
     // Sample, in reverse so that finishing a sequence keeps the lower indices valid.
     for (size_t r = outs.size(); r-- > 0;) {
@@ -225,8 +231,10 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_step).count();
     gen_stats_.prompt_tokens += prompt_rows;
     gen_stats_.generated_tokens += int64_t(outs.size());
-    if (prefill) ++gen_stats_.prefill_steps, gen_stats_.prefill_seconds += secs;
-    else ++gen_stats_.decode_steps, gen_stats_.decode_rows += rows, gen_stats_.decode_seconds += secs;
+    if (prefill)
+      ++gen_stats_.prefill_steps, gen_stats_.prefill_seconds += secs;
+    else
+      ++gen_stats_.decode_steps, gen_stats_.decode_rows += rows, gen_stats_.decode_seconds += secs;
     stream.flush(out);
   }
   return out;

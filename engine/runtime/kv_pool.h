@@ -22,8 +22,8 @@ class KvPool {
 
   int64_t block_tokens() const { return block_; }
   int64_t max_blocks() const { return max_; }
-  int64_t in_use() const { return in_use_; }       // blocks with at least one reference
-  int64_t capacity() const { return capacity_; }   // blocks with backend storage
+  int64_t in_use() const { return in_use_; }      // blocks with at least one reference
+  int64_t capacity() const { return capacity_; }  // blocks with backend storage
   int64_t blocks_for(int64_t n_pos) const { return (n_pos + block_ - 1) / block_; }
 
   // A block with one reference. Throws ys::Error(internal) when all max_blocks are in use
@@ -34,9 +34,9 @@ class KvPool {
   int32_t refs(int32_t b) const { return refs_[size_t(b)]; }
 
   struct Stats {
-    int64_t allocs = 0;       // blocks handed out
-    int64_t frees = 0;        // blocks whose last reference went
-    int64_t cow_copies = 0;   // shared blocks copied before a write
+    int64_t allocs = 0;      // blocks handed out
+    int64_t frees = 0;       // blocks whose last reference went
+    int64_t cow_copies = 0;  // shared blocks copied before a write
     int64_t peak_in_use = 0;
   };
   const Stats& stats() const { return stats_; }
@@ -55,8 +55,8 @@ class KvPool {
  private:
   engine::Backend* be_ = nullptr;
   int64_t block_ = 16, max_ = 0, in_use_ = 0, capacity_ = 0;
-  std::vector<int32_t> refs_;   // per block id < capacity_
-  std::vector<int32_t> free_;   // ids with storage and no reference (most recently freed last)
+  std::vector<int32_t> refs_;  // per block id < capacity_
+  std::vector<int32_t> free_;  // ids with storage and no reference (most recently freed last)
   Stats stats_;
 };
 

@@ -34,7 +34,7 @@ struct Engine::ScoreJob {
 
 void Engine::score_jobs(std::vector<ScoreJob>& jobs) {
   std::vector<std::unique_ptr<Seq>> active;  // in admission order
-  struct Abandon {  // an exception ends the call: give the active sequences' memory back
+  struct Abandon {                           // an exception ends the call: give the active sequences' memory back
     Engine& e;
     std::vector<std::unique_ptr<Seq>>& active;
     ~Abandon() {
@@ -74,7 +74,10 @@ void Engine::score_jobs(std::vector<ScoreJob>& jobs) {
       active.push_back(std::move(s));
     }
     if (active.empty()) {
-      if (next < jobs.size()) fail(ErrorKind::internal, "scheduler: job {} could not be admitted alone", next);
+      if (next < jobs.size())
+        fail(ErrorKind::internal,
+             "scheduler: job {} ({} tokens) could not be admitted alone ({} of {} KV blocks in use)", next,
+             jobs[next].input.size(), pool_.in_use(), pool_.max_blocks());
       break;
     }
     parts.clear();

@@ -81,9 +81,9 @@ TEST_CASE("attention with sliding windows, chunks and soft-caps matches the CPU 
     int64_t window, chunk;
     float softcap;
   };
-  for (const Case c : {Case{5, 40, 4, 2, 64, 7, 0, 0.0f}, Case{20, 0, 4, 1, 256, 16, 0, 0.0f},
-                       Case{3, 100, 8, 2, 128, 0, 32, 0.0f}, Case{33, 5, 2, 1, 64, 0, 8, 0.0f},
-                       Case{4, 60, 4, 4, 64, 0, 0, 3.0f}, Case{1, 9000, 2, 1, 64, 0, 8192, 0.0f}}) {
+  for (const Case c :
+       {Case{5, 40, 4, 2, 64, 7, 0, 0.0f}, Case{20, 0, 4, 1, 256, 16, 0, 0.0f}, Case{3, 100, 8, 2, 128, 0, 32, 0.0f},
+        Case{33, 5, 2, 1, 64, 0, 8, 0.0f}, Case{4, 60, 4, 4, 64, 0, 0, 3.0f}, Case{1, 9000, 2, 1, 64, 0, 8192, 0.0f}}) {
     INFO("n_tok " << c.n_tok << " pos0 " << c.pos0 << " window " << c.window << " chunk " << c.chunk << " softcap "
                   << c.softcap);
     const int64_t n_pos = c.pos0 + c.n_tok, qd = int64_t(c.n_head) * c.hd, kvd = int64_t(c.n_kv) * c.hd;
@@ -97,7 +97,8 @@ TEST_CASE("attention with sliding windows, chunks and soft-caps matches the CPU 
     cpu::attention_batch(q.data(), &a, 1, c.n_head, c.n_kv, c.hd, ref.data(), pool, opt);
     // The device cache: blocks of 16 rows in order (table = 0, 1, 2, ...).
     k.resize(size_t(nb * 16 * kvd), 0.0f), v.resize(size_t(nb * 16 * kvd), 0.0f);
-    std::vector<int32_t> table(static_cast<size_t>(nb)), pos(static_cast<size_t>(c.n_tok)), seq(static_cast<size_t>(c.n_tok), 0);
+    std::vector<int32_t> table(static_cast<size_t>(nb)), pos(static_cast<size_t>(c.n_tok)),
+        seq(static_cast<size_t>(c.n_tok), 0);
     std::iota(table.begin(), table.end(), 0);
     std::iota(pos.begin(), pos.end(), int32_t(c.pos0));
     cuda::Buffer kd = cuda::upload(k), vd = cuda::upload(v), td = cuda::upload(table), pd = cuda::upload(pos),
@@ -113,7 +114,8 @@ TEST_CASE("attention with sliding windows, chunks and soft-caps matches the CPU 
       INFO("split-K " << split);
       cuda::fill_bytes(od.data(), 0xFF, q.size() * 4);
       cuda::attention(qdev.as<float>(), c.n_tok, sd.as<int32_t>(), pd.as<int32_t>(), kv, c.n_head, c.n_kv, c.hd,
-                      float(1.0 / std::sqrt(double(c.hd))), od.as<float>(), split ? scratch.as<float>() : nullptr, mask);
+                      float(1.0 / std::sqrt(double(c.hd))), od.as<float>(), split ? scratch.as<float>() : nullptr,
+                      mask);
       const std::vector<float> o = cuda::download<float>(od.data(), q.size());
       double worst = 0.0;
       for (size_t i = 0; i < o.size(); ++i) {
@@ -140,8 +142,9 @@ TEST_CASE("MoE sigmoid and softmax-over-all gates, weighted inputs and unweighte
       std::vector<float> all(r.begin() + t * ne, r.begin() + (t + 1) * ne);
       std::vector<int32_t> ids(ne);
       std::iota(ids.begin(), ids.end(), 0);
-      std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
-                        [&](int32_t a, int32_t b) { return all[size_t(a)] > all[size_t(b)] || (all[size_t(a)] == all[size_t(b)] && a < b); });
+      std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) {
+        return all[size_t(a)] > all[size_t(b)] || (all[size_t(a)] == all[size_t(b)] && a < b);
+      });
       std::vector<float> sm = all;
       cpu::softmax(sm.data(), ne);
       for (int j = 0; j < k; ++j) {
@@ -200,9 +203,12 @@ TEST_CASE("CUDA matches the CPU engine on qwen3, qwen3moe, gemma3 and llama4 syn
   std::string text;
   for (int i = 0; i < 3; ++i)  // about 150 tokens: past the windows and chunks above
     text += "The quick brown fox jumps over the lazy dog. Question: what is 12 plus 30? Answer: 42.\n";
-  for (const auto& [arch, t] : std::vector<std::pair<std::string, Type>>{
-           {"qwen3", Type::f16}, {"qwen3moe", Type::q8_0}, {"gemma3", Type::f32}, {"gemma3", Type::q4_k},
-           {"llama4", Type::f16}, {"llama4", Type::q4_0}}) {
+  for (const auto& [arch, t] : std::vector<std::pair<std::string, Type>>{{"qwen3", Type::f16},
+                                                                         {"qwen3moe", Type::q8_0},
+                                                                         {"gemma3", Type::f32},
+                                                                         {"gemma3", Type::q4_k},
+                                                                         {"llama4", Type::f16},
+                                                                         {"llama4", Type::q4_0}}) {
     const std::string name = arch + "_" + quant::name(t);
     INFO(name);
     const auto path = arch_file(name, arch_spec(arch, t));

@@ -80,6 +80,7 @@ TEST_CASE("CPU and CUDA: the shared runtime computes and reuses the same positio
   CHECK(ga.reused_tokens > 0);
   // Generated tokens (and so decode rows and blocks) may differ where a greedy choice is a
   // near tie that the two backends' rounding breaks differently; the scoring rows may not.
-  const int64_t score_rows_a = a.rows - ga.prompt_tokens - ga.decode_rows, score_rows_b = b.rows - gb.prompt_tokens - gb.decode_rows;
+  const int64_t score_rows_a = a.rows - ga.prompt_tokens - ga.decode_rows,
+                score_rows_b = b.rows - gb.prompt_tokens - gb.decode_rows;
   CHECK(score_rows_a == score_rows_b);
 }

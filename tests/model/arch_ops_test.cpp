@@ -112,7 +112,8 @@ TEST_CASE("attention options at their defaults give the plain causal bits") {
   ThreadPool pool(1);
   const int n_head = 4, n_kv = 2, hd = 64;
   const int64_t n_tok = 19, pos0 = 7;
-  const auto q = random_vec(size_t(n_tok) * n_head * hd, 21, 1.0f), k = random_vec(size_t(n_tok + pos0) * n_kv * hd, 22, 1.0f),
+  const auto q = random_vec(size_t(n_tok) * n_head * hd, 21, 1.0f),
+             k = random_vec(size_t(n_tok + pos0) * n_kv * hd, 22, 1.0f),
              v = random_vec(size_t(n_tok + pos0) * n_kv * hd, 23, 1.0f);
   const AttnSeq a{k.data(), v.data(), 0, n_tok, pos0};
   std::vector<float> plain(q.size()), opts(q.size()), wide(q.size());

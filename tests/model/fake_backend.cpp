@@ -54,7 +54,8 @@ void FakeBackend::run(const engine::Step& s, const std::function<void()>& body) 
     int64_t q = 0;
     while (!(r >= s.seqs[q].row0 && r < s.seqs[q].row0 + s.seqs[q].n_tok)) ++q;
     history.clear();
-    for (int64_t p = 0; p <= s.pos[r]; ++p) history.push_back(blocks_.at(size_t(s.seqs[q].blocks[p / B]))[size_t(p % B)]);
+    for (int64_t p = 0; p <= s.pos[r]; ++p)
+      history.push_back(blocks_.at(size_t(s.seqs[q].blocks[p / B]))[size_t(p % B)]);
     logits_of(history, n_vocab_, &logits_[size_t(i * n_vocab_)]);
   }
 }
@@ -73,7 +74,8 @@ void FakeBackend::logits_of(const std::vector<int32_t>& history, int64_t n_vocab
 void FakeBackend::read_logits(float* dst) { std::copy_n(logits_.data(), step_.n_out * n_vocab_, dst); }
 
 void FakeBackend::score(const engine::RowQuery* q, int64_t n, engine::RowAnswer* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = engine::row_stats(&logits_[size_t(q[i].row * n_vocab_)], n_vocab_, q[i].target);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = engine::row_stats(&logits_[size_t(q[i].row * n_vocab_)], n_vocab_, q[i].target);
 }
 
 engine::Act FakeBackend::buffer(int slot, int64_t rows, int64_t cols) {

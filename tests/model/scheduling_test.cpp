@@ -3,10 +3,9 @@
 // reused, that a shared prefix is computed once, that one-token continuations of one input
 // are scored from one row, that blocks are copied before a shared one is written and freed
 // at the end; and that the CPU engine and the fake, given the same requests, count the same.
+#include "engine/runtime/encode_pair.h"
 #include "tests/model/fake_backend.h"
 #include "tests/model/helpers.h"
-
-#include "engine/runtime/encode_pair.h"
 
 #include <catch2/catch.hpp>
 
@@ -68,8 +67,8 @@ std::vector<engine::LoglikelihoodRequest> mmlu_like() {
 std::vector<std::vector<int32_t>> inputs_of(runtime::Engine& e, const std::vector<engine::LoglikelihoodRequest>& reqs) {
   std::vector<std::vector<int32_t>> out;
   for (const auto& r : reqs) {
-    const auto p = runtime::encode_pair(e.tokenizer(), [&](const std::string& t) { return e.encode_input(t); }, r,
-                                        e.info().n_ctx);
+    const auto p = runtime::encode_pair(
+        e.tokenizer(), [&](const std::string& t) { return e.encode_input(t); }, r, e.info().n_ctx);
     out.emplace_back(p.full.begin(), p.full.end() - 1);
   }
   return out;
@@ -78,7 +77,8 @@ std::vector<std::vector<int32_t>> inputs_of(runtime::Engine& e, const std::vecto
 // The rows the runtime's rule computes: inputs in the order of their context strings, each
 // sharing the longest common prefix with the one before it (at most all but its last
 // position, whose logits are wanted); a group of equal inputs is one input.
-int64_t rule_rows(const std::vector<engine::LoglikelihoodRequest>& reqs, const std::vector<std::vector<int32_t>>& inputs) {
+int64_t rule_rows(const std::vector<engine::LoglikelihoodRequest>& reqs,
+                  const std::vector<std::vector<int32_t>>& inputs) {
   std::vector<size_t> order(reqs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return reqs[a].context < reqs[b].context; });
@@ -99,7 +99,8 @@ int64_t rule_rows(const std::vector<engine::LoglikelihoodRequest>& reqs, const s
 int64_t distinct_prefixes(const std::vector<std::vector<int32_t>>& inputs) {
   std::set<std::vector<int32_t>> seen;
   for (const auto& in : inputs)
-    for (size_t p = 1; p <= in.size(); ++p) seen.insert(std::vector<int32_t>(in.begin(), in.begin() + std::ptrdiff_t(p)));
+    for (size_t p = 1; p <= in.size(); ++p)
+      seen.insert(std::vector<int32_t>(in.begin(), in.begin() + std::ptrdiff_t(p)));
   return int64_t(seen.size());
 }
 
@@ -140,7 +141,7 @@ TEST_CASE("scheduling: a shared few-shot prefix is computed once and four answer
   CHECK(on.log->rows() <= distinct_prefixes(inputs) + 2);
   CHECK(on.log->rows() >= distinct_prefixes(inputs));
   CHECK(st.rows == on.log->rows());
-  CHECK(st.out_rows == questions);                     // one output row per question (one-pass multiple choice)
+  CHECK(st.out_rows == questions);  // one output row per question (one-pass multiple choice)
   CHECK(st.tokens_evaluated == on.log->rows());
   CHECK(st.tokens_reused + st.tokens_evaluated == all_positions / 4);  // per question: reused + computed = input
   CHECK(st.tokens_reused > 3 * st.tokens_evaluated / 2);
@@ -220,7 +221,8 @@ TEST_CASE("scheduling: a tiny budget evicts prefix blocks and changes no result"
   Fake f(opts(true, 2 * 2 * 32 * 4 * 16 * 30));
   std::vector<engine::LoglikelihoodResult> got(reqs.size());
   for (size_t d : {0, 1, 3, 4, 2, 5, 6, 7, 8}) {  // one document per call, subjects interleaved
-    const auto r = f.engine->loglikelihood({reqs.begin() + std::ptrdiff_t(4 * d), reqs.begin() + std::ptrdiff_t(4 * d + 4)});
+    const auto r =
+        f.engine->loglikelihood({reqs.begin() + std::ptrdiff_t(4 * d), reqs.begin() + std::ptrdiff_t(4 * d + 4)});
     std::copy(r.begin(), r.end(), got.begin() + std::ptrdiff_t(4 * d));
   }
   check_same(got, ref);
@@ -259,7 +261,7 @@ TEST_CASE("scheduling: generation shares prompt prefixes, decodes sequences toge
     if (cache) {
       const int64_t prompt = int64_t(f.engine->encode_input(reqs[0].prompt).size());
       CHECK(g.reused_tokens >= 5 * (prompt - 8));  // later prompts share the first one's text
-      CHECK(st.kv_blocks_in_use > 0);               // the prefix index keeps blocks
+      CHECK(st.kv_blocks_in_use > 0);              // the prefix index keeps blocks
     } else {
       CHECK(g.reused_tokens == 0);
       CHECK(st.kv_blocks_in_use == 0);
@@ -302,4 +304,28 @@ TEST_CASE("--kv-type f16: half the KV memory per block, results within the round
   engine::LoadOptions bad = opts(true);
   bad.kv_type = "bf16";
   CHECK_THROWS_WITH(engine::CpuModel(model_file(), bad), Catch::Contains("--kv-type"));
+}
+
+TEST_CASE("scheduling: a sequence as large as the whole budget that shares a partly indexed block still runs") {
+  // Budget: 8 blocks (128 positions). A fills it; B agrees with A on 126 positions, so B
+  // would share 8 blocks, the last one partly, and that block is also in the prefix index:
+  // copying it needs a 9th block for a moment. B must fall back to sharing 7 whole blocks.
+  const int64_t block_bytes = 16 * 2 * 2 * 32 * 4;
+  Fake f(opts(true, 8 * block_bytes));
+  std::vector<int32_t> a(128), b(128);
+  for (int i = 0; i < 128; ++i) a[size_t(i)] = b[size_t(i)] = 1 + (i * 37) % 300;
+  b[126] = 7, b[127] = 8;
+  std::vector<float> la, lb, fa, fb;
+  const int64_t nv = f.engine->hparams().n_vocab;
+  auto keep = [&](std::vector<float>& out) { return [&out, nv](int64_t, const float* l) { out.assign(l, l + nv); }; };
+  f.engine->eval(a, 127, keep(la), true);
+  REQUIRE_NOTHROW(f.engine->eval(b, 127, keep(lb), true));
+  const auto st = f.engine->cache_stats();
+  CHECK(st.tokens_reused == 112);  // 7 whole blocks
+  CHECK(st.kv.peak_in_use <= 8);
+  Fake fresh(opts(false, 8 * block_bytes));
+  fresh.engine->eval(a, 127, keep(fa));
+  fresh.engine->eval(b, 127, keep(fb));
+  CHECK(la == fa);
+  CHECK(lb == fb);
 }

@@ -16,7 +16,9 @@ namespace {
 
 // Row-parallel elementwise ops: each row is computed by the same routine whichever thread
 // runs it, so the split never changes a bit. Small batches run inline (waking the workers
-// costs more than the work).
+// costs more than the work). Rows are claimed dynamically, about 4 chunks per thread: with
+// a static split every call waits for the slowest worker, and one that the OS has not
+// scheduled (a busy or oversubscribed machine, 16 threads) stalls the whole step.
 constexpr int64_t kParallelRows = 16;
 
 RopeParams to_cpu(const engine::RopeConfig& c) {
@@ -46,8 +48,9 @@ CpuBackend::~CpuBackend() = default;
 
 template <class Fn>
 void CpuBackend::over_rows(int64_t n, const Fn& fn) {
-  if (n < kParallelRows) fn(int64_t(0), n);
-  else pool_.parallel_for(n, [&](int64_t b, int64_t e, int) { fn(b, e); });
+  if (n < kParallelRows || pool_.size() == 1) return fn(int64_t(0), n);
+  const int64_t grain = std::max<int64_t>(4, (n + 4 * pool_.size() - 1) / (4 * pool_.size()));
+  pool_.parallel_for_dynamic(n, grain, [&](int64_t b, int64_t e, int) { fn(b, e); });
 }
 
 engine::Mat CpuBackend::upload(const engine::WeightMat* mats, int64_t n_mat, const std::string& name) {
@@ -137,8 +140,10 @@ void CpuBackend::score(const engine::RowQuery* q, int64_t n, engine::RowAnswer* 
     }
   };
   const int64_t n_runs = int64_t(runs.size()) - 1;
-  if (n_runs < 2) one(0, n_runs);
-  else pool_.parallel_for(n_runs, [&](int64_t b, int64_t e, int) { one(b, e); });
+  if (n_runs < 2)
+    one(0, n_runs);
+  else
+    pool_.parallel_for_dynamic(n_runs, 1, [&](int64_t b, int64_t e, int) { one(b, e); });
 }
 
 engine::Act CpuBackend::buffer(int slot, int64_t rows, int64_t cols) {
@@ -195,7 +200,8 @@ void CpuBackend::rope(engine::Act x, int n_head, int head_dim, const engine::Rop
   std::vector<float>& cs = rope_cs_[&cfg];
   if (cs.empty()) {  // the angles of the step's positions, once per config
     cs.resize(size_t(std::max<int64_t>(1, step_.n_rows * p.n_rot)));
-    over_rows(step_.n_rows, [&](int64_t b, int64_t e) { rope_table(step_.pos + b, e - b, p, cs.data() + b * p.n_rot); });
+    over_rows(step_.n_rows,
+              [&](int64_t b, int64_t e) { rope_table(step_.pos + b, e - b, p, cs.data() + b * p.n_rot); });
   }
   const int64_t d = x.cols;
   over_rows(x.rows, [&](int64_t b, int64_t e) {
@@ -205,7 +211,8 @@ void CpuBackend::rope(engine::Act x, int n_head, int head_dim, const engine::Rop
 
 void CpuBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
   const int64_t f = gate.cols;
-  over_rows(gate.rows, [&](int64_t b, int64_t e) { silu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
+  over_rows(gate.rows,
+            [&](int64_t b, int64_t e) { silu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
 }
 
 void CpuBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
@@ -253,8 +260,7 @@ void CpuBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act 
   opt.window = cfg.window;
   opt.chunk = cfg.chunk;
   opt.softcap = cfg.softcap;
-  attention_batch(q.p, attn_.data(), int64_t(attn_.size()), cfg.n_head, cfg.n_kv_head, cfg.head_dim, out.p, pool_,
-                  opt);
+  attention_batch(q.p, attn_.data(), int64_t(attn_.size()), cfg.n_head, cfg.n_kv_head, cfg.head_dim, out.p, pool_, opt);
 }
 
 void CpuBackend::gather_out_rows(engine::Act x, engine::Act y) {
@@ -265,7 +271,6 @@ void CpuBackend::gather_out_rows(engine::Act x, engine::Act y) {
   }
 }
 
-
 void CpuBackend::scale(engine::Act x, float s) {
   const int64_t c = x.cols;
   over_rows(x.rows, [&](int64_t b, int64_t e) { scale_inplace(x.p + b * c, (e - b) * c, s); });
@@ -274,7 +279,8 @@ void CpuBackend::scale(engine::Act x, float s) {
 void CpuBackend::geglu(engine::Act gate, engine::Act up, engine::Act out) {
   check_rows(gate, up, "geglu");
   const int64_t f = gate.cols;
-  over_rows(gate.rows, [&](int64_t b, int64_t e) { gelu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
+  over_rows(gate.rows,
+            [&](int64_t b, int64_t e) { gelu_mul(gate.p + b * f, up.p + b * f, out.p + b * f, (e - b) * f); });
 }
 
 void CpuBackend::softcap(engine::Act x, float cap) {

@@ -141,7 +141,8 @@ void CudaBackend::upload_step(const engine::Step& s) {
   for (int64_t q = 0; q < s.n_seq; ++q) {
     const engine::StepSeq& sq = s.seqs[q];
     if (sq.n_blocks > stride)
-      fail(ErrorKind::internal, "CUDA step: a sequence holds {} blocks, the table has room for {}", sq.n_blocks, stride);
+      fail(ErrorKind::internal, "CUDA step: a sequence holds {} blocks, the table has room for {}", sq.n_blocks,
+           stride);
     std::fill_n(h + 2 * R + sq.row0, sq.n_tok, int32_t(q));
     std::copy_n(sq.blocks, sq.n_blocks, h + 3 * R + O + q * stride);
   }
@@ -184,9 +185,7 @@ void CudaBackend::run(const engine::Step& s, const std::function<void()>& body) 
   r.graph->launch();
 }
 
-void CudaBackend::read_logits(float* dst) {
-  to_host(dst, logits_.data(), size_t(n_out_ * n_vocab_) * sizeof(float));
-}
+void CudaBackend::read_logits(float* dst) { to_host(dst, logits_.data(), size_t(n_out_ * n_vocab_) * sizeof(float)); }
 
 void CudaBackend::score(const engine::RowQuery* q, int64_t n, engine::RowAnswer* out) {
   if (n <= 0) return;

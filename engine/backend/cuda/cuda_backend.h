@@ -88,8 +88,8 @@ class CudaBackend final : public engine::Backend {
   bool det_;
   uint64_t weight_bytes_ = 0;
   std::deque<DevMat> mats_;
-  std::vector<Buffer> store_;                  // weight storage
-  std::map<const void*, const void*> seen_;    // host data -> device copy (tied embeddings)
+  std::vector<Buffer> store_;                // weight storage
+  std::map<const void*, const void*> seen_;  // host data -> device copy (tied embeddings)
   // key/value pools, per layer
   engine::KvLayout kv_;
   int64_t kv_blocks_ = 0;
@@ -97,8 +97,8 @@ class CudaBackend final : public engine::Backend {
   // the step
   engine::Step step_;
   int64_t n_out_ = 0, n_vocab_ = 0;
-  std::vector<int32_t> host_meta_;  // staging of the per-step device data below
-  Buffer meta_;                     // tokens | pos | row_seq | out_rows | tables
+  std::vector<int32_t> host_meta_;                        // staging of the per-step device data below
+  Buffer meta_;                                           // tokens | pos | row_seq | out_rows | tables
   int64_t meta_rows_ = 0, meta_seqs_ = 0, meta_out_ = 0;  // capacities the offsets below use
   const int32_t *d_tokens_ = nullptr, *d_pos_ = nullptr, *d_row_seq_ = nullptr, *d_out_ = nullptr;
   const int32_t* d_tables_ = nullptr;

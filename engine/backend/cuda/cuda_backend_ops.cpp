@@ -65,10 +65,13 @@ void CudaBackend::swiglu(engine::Act gate, engine::Act up, engine::Act out) {
 void CudaBackend::attention(int layer, engine::Act q, engine::Act k, engine::Act v, engine::Act out,
                             const engine::AttnConfig& cfg) {
   if (cfg.window < 0 || cfg.chunk < 0 || cfg.softcap < 0.0f || (cfg.window > 0 && cfg.chunk > 0))
-    fail(ErrorKind::internal, "attention: window {} / chunk {} / softcap {}: expected >= 0, at most one of window and "
-         "chunk", cfg.window, cfg.chunk, cfg.softcap);
+    fail(ErrorKind::internal,
+         "attention: window {} / chunk {} / softcap {}: expected >= 0, at most one of window and "
+         "chunk",
+         cfg.window, cfg.chunk, cfg.softcap);
   const PagedKv kv = layer_kv(layer);
-  if (k.cols != kv.row_dim) fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, kv.row_dim);
+  if (k.cols != kv.row_dim)
+    fail(ErrorKind::internal, "attention: key rows of {} floats, the cache holds {}", k.cols, kv.row_dim);
   cuda::kv_store(k.p, v.p, k.rows, d_row_seq_, d_pos_, kv);
   const float scale = cfg.scale != 0.0f ? cfg.scale : float(1.0 / std::sqrt(double(cfg.head_dim)));
   float* scratch = nullptr;
