@@ -14,7 +14,8 @@
 // logits = rmsnorm(x, output_norm) W_out^T.
 // Keys (besides the llama set): expert_feed_forward_length and interleave_moe_layer_step
 // (both required, as llama.cpp has them), attention.sliding_window (absent: chunks of 8192;
-// > 0: chunks of that size; 0: no chunking, rope on every layer, no temperature tuning),
+// > 0: chunks of that size; 0: no chunking, no temperature tuning, and, as llama.cpp sets its
+// NoPE step to n_layer then, rope on every layer but the last),
 // attention.sliding_window_pattern (default 4), rope.freq_base_swa (default rope.freq_base).
 // QK norm follows llama.cpp's rule: on, except for the 128-expert model (Maverick). The
 // temperature constants (floor 8192, scale 0.1, offset 1) are llama.cpp's fixed values. Note:
@@ -34,7 +35,7 @@ struct Llama4Params {
   int moe_step = 1;      // interleave_moe_layer_step: layer il is MoE iff (il + 1) % step == 0
   int64_t chunk = 8192;  // 0: no chunked attention
   int pattern = 4;       // chunked iff il % pattern < pattern - 1
-  int nope_step = 4;     // rope iff (il + 1) % nope_step != 0; 0: rope everywhere
+  int nope_step = 4;     // rope iff (il + 1) % nope_step != 0 (n_layer without chunking)
   bool kq_norm = true;
   bool temperature = true;  // NoPE layers' attention temperature tuning
   float freq_base_swa = 0.0f;
@@ -63,7 +64,7 @@ Llama4Params read_params(const gguf::File& f, const HParams& h) {
   if (swv > (uint64_t(1) << 30))
     fail(ErrorKind::format, "{}: metadata '{}.attention.sliding_window' = {} is out of range", f.path(), a, swv);
   if (swv == 0) {
-    p.chunk = 0, p.nope_step = 0, p.temperature = false;
+    p.chunk = 0, p.nope_step = h.n_layer, p.temperature = false;  // llama.cpp: n_no_rope_layer_step = n_layer
   } else {
     p.chunk = int64_t(swv);
     p.pattern = int(f.get_uint(a + ".attention.sliding_window_pattern", 4));
@@ -260,7 +261,7 @@ std::vector<ArchFact> llama4_facts(const gguf::File& f, const HParams& h) {
                    ""});
   } else {
     out.push_back(
-        {"chunked attention", "none (rope and global attention on every layer)", a + ".attention.sliding_window"});
+        {"chunked attention", "none (global attention everywhere; rope on every layer but the last)", a + ".attention.sliding_window"});
   }
   out.push_back(
       {"QK norm", p.kq_norm ? "RMS norm without weights after rope (rope layers)" : "none (128 experts)", ""});

@@ -182,6 +182,7 @@ Arch read_arch(const Ref& R) {
     a.moe_step = R.integer("interleave_moe_layer_step", 1);
     const int64_t sw = R.present("attention.sliding_window") ? R.integer("attention.sliding_window", 0) : 8192;
     if (sw > 0) a.chunk = sw, a.pattern = R.integer("attention.sliding_window_pattern", 4), a.nope_step = 4;
+    if (sw == 0) a.nope_step = a.n_layer;  // llama.cpp: no chunks, only the last layer without rope
     a.rope_local.base = R.num("rope.freq_base_swa", rp.base);
     a.kq_l2 = R.integer("expert_count", 0) != 128;
   } else if (a.name == "qwen3moe") {
