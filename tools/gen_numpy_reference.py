@@ -10,8 +10,9 @@ sliding layers (il % 6 < 5: keys of the last `sliding_window` positions) and rop
 the global ones, scores q.k / sqrt(head_dim), FFN down(gelu_tanh(gate x) * up x), tied output.
 Run for Gemma 3: --model models/gemma-3-270m-q4_k_m.gguf --ids tests/fixtures/model/gemma3_logprobs.json
                  --out tests/fixtures/model/gemma3_numpy_ref.json --rope neox
-(without llama.cpp's fixture: --ids tests/fixtures/model/smollm2_logprobs.json --retokenize build/bin/yardstick,
-which takes that fixture's texts and the engine's token ids).
+(without llama.cpp's fixture: --ids tests/fixtures/model/smollm2_logprobs.json --retokenize build/bin/yardstick
+--long-repeat 3, which takes that fixture's texts, adds them joined and repeated (~700 tokens), and uses the
+engine's token ids).
 
 The weights are read with gguf-py's GGUFReader and dequantized with gguf-py's own
 `gguf.quants.dequantize` (not our code); everything after that is numpy float64. Token ids
@@ -194,10 +195,18 @@ def main():
     ap.add_argument("--retokenize", metavar="YARDSTICK", default=None,
                     help="take only the texts of --ids and tokenize them for --model with `YARDSTICK tokenize "
                          "--bos` (the engine's tokenizer; for a model without llama.cpp ids yet)")
+    ap.add_argument("--long-repeat", type=int, default=0,
+                    help="with --retokenize: add a paragraph 'long', the texts joined and repeated this many times "
+                         "(Gemma 3: past its 512-position sliding window)")
     a = ap.parse_args()
     W = Weights(a.model)
     with open(a.ids) as f:
         fix = json.load(f)
+    if a.long_repeat:
+        if not a.retokenize:
+            sys.exit("--long-repeat needs --retokenize")
+        joined = "\n\n".join(p["text"] for p in fix["paragraphs"])
+        fix["paragraphs"].append({"name": "long", "text": "\n\n".join([joined] * a.long_repeat)})
     if a.retokenize:
         import subprocess
         for p in fix["paragraphs"]:
