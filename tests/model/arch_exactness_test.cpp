@@ -72,6 +72,13 @@ TEST_CASE("llama4 logits match the fp64 reference (chunks, NoPE layers, shared e
 
 // Positions past 8192 with the real constants. Tiny widths keep the O(n^2) reference fast.
 TEST_CASE("long positions past 8192 match the fp64 reference") {
+#if defined(__SANITIZE_ADDRESS__)
+  // Same code paths as the short cases above; only the positions differ. Debug + ASan runs the
+  // O(n^2) fp64 reference over 8,320 positions in ~8 min per model (measured), the release
+  // build in ~7 s.
+  WARN("skipped under the sanitizers (about 25 min there); the release build checks positions past 8192");
+  return;
+#endif
   const std::string text = test::sample_text(80);  // 8,320 tokens: positions 0..8319
   SynthSpec l = base("llama4");
   l.n_layer = 4, l.n_embd = 32, l.n_head = 2, l.n_kv_head = 1, l.n_ff = 48, l.n_ctx = 9000;
