@@ -30,7 +30,7 @@ const Metric& find(const std::vector<Metric>& ms, const std::string& name) {
 
 DocResults lls(double a, double b, double c, double d) {
   DocResults r;
-  for (double x : {a, b, c, d}) r.loglikelihood.push_back({x, false, 1, false});
+  for (double x : {a, b, c, d}) r.loglikelihood.push_back({x, false, 1, false, {}});
   return r;
 }
 

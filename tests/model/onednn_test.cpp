@@ -34,7 +34,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 
 }  // namespace
 
-TEST_CASE("--cpu-gemm onednn logits stay near the fp64 reference (bf16 products)") {
+TEST_CASE("cpu-gemm onednn logits stay near the fp64 reference (bf16 products)") {
   // bf16 rounds every weight and activation of the products (relative 2^-9 each). Measured
   // here (2 layers, n_embd 256, ~100 tokens): max rel err 0.0077 (qwen2) .. 0.0164 (q8_0),
   // top-1 agreement 0.99..1.0; limit 0.03. For scale: the f32 path of the same models is
@@ -63,7 +63,7 @@ TEST_CASE("--cpu-gemm onednn logits stay near the fp64 reference (bf16 products)
   CHECK(m.top1 >= 0.8);
 }
 
-TEST_CASE("--cpu-gemm onednn: token logprobs bitwise identical with 1, 2 and 3 threads") {
+TEST_CASE("cpu-gemm onednn: token logprobs bitwise identical with 1, 2 and 3 threads") {
   const auto path = test::synth_file("onednn_q4_1", spec(quant::Type::q4_1));
   engine::CpuModel m1(path, onednn(1)), m2(path, onednn(2)), m3(path, onednn(3));
   const auto a = m1.token_logprobs(test::sample_text(4)), b = m2.token_logprobs(test::sample_text(4)),
@@ -83,7 +83,7 @@ TEST_CASE("--cpu-gemm onednn: token logprobs bitwise identical with 1, 2 and 3 t
   CHECK(same < a.size() / 2);
 }
 
-TEST_CASE("--cpu-gemm onednn: loglikelihoods do not depend on prefix reuse or chunking") {
+TEST_CASE("cpu-gemm onednn: loglikelihoods do not depend on prefix reuse or chunking") {
   const auto path = test::synth_file("onednn_q4_1", spec(quant::Type::q4_1));
   std::vector<engine::LoglikelihoodRequest> reqs;
   for (int q = 0; q < 3; ++q)
@@ -100,7 +100,7 @@ TEST_CASE("--cpu-gemm onednn: loglikelihoods do not depend on prefix reuse or ch
   for (size_t i = 0; i < ref.size(); ++i) CHECK(same_bits(got[i].logprob, ref[i].logprob));
 }
 
-TEST_CASE("--cpu-gemm onednn: each generation is identical alone and in batches") {
+TEST_CASE("cpu-gemm onednn: each generation is identical alone and in batches") {
   const auto path = test::synth_file("onednn_q4_1", spec(quant::Type::q4_1));
   std::vector<engine::GenerateRequest> reqs;
   const std::vector<std::string> prompts = {"The quick brown fox", "Question: what is 12 plus 30? Answer:",
@@ -133,7 +133,7 @@ TEST_CASE("--cpu-gemm onednn: each generation is identical alone and in batches"
     }
 }
 
-TEST_CASE("--cpu-gemm: an unknown backend is a clear error") {
+TEST_CASE("cpu-gemm: an unknown backend is a clear error") {
   const auto path = test::synth_file("onednn_q4_1", spec(quant::Type::q4_1));
   engine::LoadOptions o;
   o.cpu_gemm = "mkl";

@@ -236,7 +236,7 @@ TEST_CASE("registered weights go through oneDNN in matmul and matmul_shared, oth
   CHECK(std::memcmp(after.data(), a_engine.data(), a_engine.size() * sizeof(float)) == 0);
 }
 
-TEST_CASE("--cpu-gemm names are parsed, unknown ones rejected naming the flag") {
+TEST_CASE("cpu-gemm names are parsed, unknown ones rejected naming the flag") {
   CHECK_FALSE(parse_cpu_gemm("engine", "--cpu-gemm").onednn);
   const CpuGemm g = parse_cpu_gemm("onednn", "--cpu-gemm");
   CHECK(g.onednn);

@@ -118,7 +118,7 @@ TEST_CASE("spec: mmlu_anatomy as a spec (headerless CSV, first_n shots) gives th
     REQUIRE(ra.loglikelihood.size() == rb.loglikelihood.size());
     for (size_t c = 0; c < ra.loglikelihood.size(); ++c) CHECK(ra.loglikelihood[c].continuation == rb.loglikelihood[c].continuation);
     DocResults res;
-    for (int c = 0; c < 4; ++c) res.loglikelihood.push_back({-1.0 - static_cast<double>((i * 7 + c * 3) % 5), false, 1, false});
+    for (int c = 0; c < 4; ++c) res.loglikelihood.push_back({-1.0 - static_cast<double>((i * 7 + c * 3) % 5), false, 1, false, {}});
     a.push_back(builtin->score(i, ra, res));
     b.push_back(spec->score(i, rb, res));
     CHECK(a.back().scores.at("acc") == b.back().scores.at("acc"));
@@ -148,7 +148,7 @@ TEST_CASE("spec: CSV with a header, choices from a field, acc and acc_norm") {
   REQUIRE(r.loglikelihood.size() == 2);
   CHECK(r.loglikelihood[1].continuation == " a very long green");
   DocResults res;
-  res.loglikelihood = {{-5.0, false, 1, false}, {-8.5, false, 4, false}};  // raw: blue; per char: -1.0 vs -0.5 -> green
+  res.loglikelihood = {{-5.0, false, 1, false, {}}, {-8.5, false, 4, false, {}}};  // raw: blue; per char: -1.0 vs -0.5 -> green
   const Sample s = task->score(0, r, res);
   CHECK(s.scores.at("acc") == 1.0);
   CHECK(s.scores.at("acc_norm") == 0.0);
