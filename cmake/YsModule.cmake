@@ -2,7 +2,16 @@
 # One CMake library per folder: every *.cpp directly in DIR (default: the current
 # source dir). Include paths are rooted at the repository, so headers are included
 # as "engine/gguf/gguf.h". Project code builds with -Wall -Wextra -Werror.
-set(YS_WARNINGS -Wall -Wextra -Werror)
+# YARDSTICK_WERROR=OFF (tools/fuzz.sh's clang build) keeps the warnings but does not fail on
+# them: the code is kept warning-free under g++ 12, the compiler of record.
+option(YARDSTICK_WERROR "Treat warnings as errors" ON)
+set(YS_WARNINGS -Wall -Wextra)
+if(YARDSTICK_WERROR)
+  list(APPEND YS_WARNINGS -Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND YS_WARNINGS -Wno-unknown-warning-option)  # GCC-only pragmas in the kernels
+endif()
 
 function(ys_module)
   cmake_parse_arguments(M "" "NAME;DIR" "DEPS;EXCLUDE" ${ARGN})

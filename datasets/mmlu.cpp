@@ -129,8 +129,13 @@ std::string mmlu_rel_path(const std::string& subject, const std::string& split) 
 }
 
 std::vector<MmluRow> parse_mmlu_csv(std::string_view text, const std::string& source) {
+  // Line breaks inside quoted fields stay as written: cais/mmlu (which lm-eval loads) was
+  // built by reading the CSV lines as bytes, so college_mathematics' "\r\n" survives
+  // (docs/protocols.md, "MMLU line breaks").
+  CsvOptions options;
+  options.universal_newlines = false;
   std::vector<MmluRow> rows;
-  for (CsvRecord& rec : parse_csv(text, source)) {
+  for (CsvRecord& rec : parse_csv(text, source, options)) {
     if (rec.fields.size() != 6)
       fail(ErrorKind::format, "{}: line {}: expected 6 fields (question,A,B,C,D,answer), found {}", source, rec.line,
            rec.fields.size());

@@ -125,11 +125,19 @@ void check_compatible(const RunData& base, const RunData& cand, bool allow, std:
     if (notes) notes->push_back(msg);
   };
   if (base.run.suite != cand.run.suite) differ("suite", base.run.suite, cand.run.suite);
-  if (base.run.protocol_version != cand.run.protocol_version)
+  // A run imported from another harness (lm-eval, reports/lmeval.h) records that harness's
+  // protocol version and dataset ids; whether it asked the same questions is decided per
+  // document by the prompt hash (drift.h counts changed prompts), so these go to the notes.
+  const bool imported = run_attribute(base, "source") == "lm-eval" || run_attribute(cand, "source") == "lm-eval";
+  if (imported && (base.run.protocol_version != cand.run.protocol_version || base.run.dataset_json != cand.run.dataset_json) && notes)
+    notes->push_back(fmt::format("runs {} and {}: one was imported from lm-eval; protocol '{}' vs '{}', compared per document "
+                                 "by prompt hash", base.run.id.substr(0, 13), cand.run.id.substr(0, 13),
+                                 base.run.protocol_version, cand.run.protocol_version));
+  if (!imported && base.run.protocol_version != cand.run.protocol_version)
     differ("protocol_version", base.run.protocol_version, cand.run.protocol_version);
   nlohmann::json da = nlohmann::json::parse(base.run.dataset_json, nullptr, false);
   nlohmann::json db = nlohmann::json::parse(cand.run.dataset_json, nullptr, false);
-  if (da != db) {
+  if (!imported && da != db) {
     std::string which;
     if (da.is_object() && db.is_object()) {
       for (auto it = da.begin(); it != da.end() && which.empty(); ++it)

@@ -11,7 +11,9 @@
 #include <fmt/core.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <csignal>
 #include <map>
 #include <set>
@@ -58,12 +60,15 @@ suites::TaskOptions task_options_for(const RunSettings& s, const std::string& su
   o.data_dir = s.data_dir;
   o.num_fewshot = s.num_fewshot;
   o.chat_template = s.chat_template;
+  o.fewshot_as_multiturn = s.fewshot_as_multiturn;
+  if (!s.system_instruction.empty()) o.system_instruction = s.system_instruction;
   o.gen_samples = s.samples;
   o.sampler.temperature = s.temperature;
   o.sampler.top_p = s.top_p;
   o.sampler.seed = s.seed;
   // Suite-specific options go only to the suite that understands them.
   if (suite == "mmlu" && s.limit_per_subject > 0) o.extra["limit_per_subject"] = std::to_string(s.limit_per_subject);
+  if (suite == "mmlu" && !s.subjects.empty()) o.extra["subjects"] = s.subjects;
   if (suite == "humaneval" && s.unsafe_no_sandbox) o.extra["sandbox"] = "unsafe";
   if (suite == "quant" && !s.text_file.empty()) o.extra["text_file"] = s.text_file;
   return o;
@@ -105,8 +110,11 @@ suites::Sample sample_from_record(const store::SampleRecord& r) {
 namespace {
 
 // Executes one batch of documents through the engine and scores them.
+// Documents whose requests came back with an error (a remote server's message after the
+// retries) are not scored: they go to `failed` and a resumed run retries them.
 std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& model, engine::Model* baseline,
-                                      const std::vector<size_t>& batch, int64_t& tokens) {
+                                      const std::vector<size_t>& batch, int64_t& tokens,
+                                      std::vector<store::SampleFailure>& failed, bool count_contexts) {
   if (task.compares_models()) {
     std::vector<suites::Sample> out;
     for (size_t i : batch) {
@@ -130,23 +138,36 @@ std::vector<suites::Sample> run_batch(const suites::Task& task, engine::Model& m
          ll.size(), gen.size());
   }
   std::vector<suites::DocResults> results(batch.size());
+  std::vector<size_t> ok_docs;
+  std::vector<suites::DocRequests> ok_reqs;
+  std::vector<suites::DocResults> ok_results;
   size_t ll_at = 0, gen_at = 0;
   for (size_t b = 0; b < batch.size(); ++b) {
     suites::DocResults& res = results[b];
+    std::string error;
     std::set<std::string> contexts;  // tokens/s counts each distinct context once, as a prompt
     for (size_t k = 0; k < reqs[b].loglikelihood.size(); ++k) {
       res.loglikelihood.push_back(ll_res[ll_at++]);
+      if (error.empty()) error = res.loglikelihood.back().error;
       tokens += res.loglikelihood.back().n_tokens;
       const std::string& ctx = reqs[b].loglikelihood[k].context;
-      if (contexts.insert(ctx).second) tokens += static_cast<int64_t>(model.tokenize(ctx, false).size());
+      if (count_contexts && contexts.insert(ctx).second) tokens += static_cast<int64_t>(model.tokenize(ctx, false).size());
     }
     for (size_t k = 0; k < reqs[b].generate.size(); ++k) {
       res.generate.push_back(gen_res[gen_at++]);
+      if (error.empty()) error = res.generate.back().error;
       tokens += res.generate.back().n_tokens + res.generate.back().n_prompt_tokens;
     }
+    if (!error.empty()) {
+      failed.push_back({task.doc_id(batch[b]), error, ""});
+      continue;
+    }
+    ok_docs.push_back(batch[b]);
+    ok_reqs.push_back(std::move(reqs[b]));
+    ok_results.push_back(std::move(res));
   }
-  std::vector<suites::Sample> out = task.score_batch(batch, reqs, results);
-  return out;
+  if (ok_docs.empty()) return {};
+  return task.score_batch(ok_docs, ok_reqs, ok_results);
 }
 
 // True when every pending document asks only for generations (gsm8k, humaneval, WMT):
@@ -159,15 +180,35 @@ bool generation_only(const suites::Task& task, const std::vector<size_t>& pendin
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// The strftime_now() clock a chat-template run recorded ("chat_template_now" in its
+// protocol JSON), so a resumed run renders the same prompts; -1 when absent.
+int64_t stored_chat_now(const std::string& protocol_json) {
+  const nlohmann::json j = nlohmann::json::parse(protocol_json, nullptr, false);
+  if (!j.is_object() || !j.contains("chat_template_now") || !j["chat_template_now"].is_string()) return -1;
+  std::tm tm{};
+  const std::string s = j["chat_template_now"].get<std::string>();
+  if (s.empty() || strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return -1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
 
-Pipeline::Pipeline(RunSettings settings, store::Store& store) : settings_(std::move(settings)), store_(store) {}
+Pipeline::Pipeline(RunSettings settings, store::Store& store) : settings_(std::move(settings)), store_(store) {
+  normalize_remote(settings_);
+}
 
 engine::Model& Pipeline::model() {
+  if (!model_ && is_remote(settings_)) {
+    RemoteSetup r = open_remote_model(settings_, store_.path());
+    remote_cache_ = std::move(r.cache);
+    remote_ = r.model.get();
+    model_ = std::move(r.model);
+    model_sha256_ = model_->info().sha256;
+  }
   if (!model_) {
     engine::LoadOptions lo;
     if (!settings_.quant.empty()) lo.quant = settings_.quant;
@@ -177,8 +218,10 @@ engine::Model& Pipeline::model() {
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.prefix_cache = !settings_.no_prefix_cache;
     lo.bos = settings_.bos;
+    lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
     lo.kv_type = settings_.kv_type;
+    lo.cpu_gemm = settings_.cpu_gemm;
     model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
   }
@@ -193,6 +236,7 @@ engine::Model& Pipeline::baseline_model() {
     lo.threads = settings_.threads;
     lo.kv_memory_bytes = parse_memory_size(settings_.kv_memory);
     lo.bos = settings_.bos;
+    lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
     lo.kv_type = settings_.kv_type;
     baseline_ = open_model(settings_.model, lo, settings_.device);
@@ -201,8 +245,6 @@ engine::Model& Pipeline::baseline_model() {
 }
 
 std::vector<SuiteOutcome> Pipeline::run() {
-  HardwareFingerprint hw = detect_hardware();
-  hardware_id_ = store_.upsert_hardware(to_record(hw));
   std::vector<SuiteOutcome> outcomes;
   if (!settings_.resume.empty()) {
     std::string id = store_.resolve_run_id(settings_.resume);
@@ -215,19 +257,44 @@ std::vector<SuiteOutcome> Pipeline::run() {
     stored.threads = settings_.threads;        // do not change results
     stored.batch_size = settings_.batch_size;  // do not change results
     stored.data_dir = settings_.data_dir;
+    // Remote: how requests are sent, never what is asked.
+    stored.concurrency = settings_.concurrency, stored.request_timeout = settings_.request_timeout;
+    stored.retries = settings_.retries, stored.no_cache = settings_.no_cache;
     settings_ = stored;
+    chat_now_ = stored_chat_now(rec->protocol_json);
     outcomes.push_back(run_suite(rec->suite, id));
     return outcomes;
   }
+  if (!settings_.subjects.empty() && std::find(settings_.suites.begin(), settings_.suites.end(), "mmlu") == settings_.suites.end())
+    fail(ErrorKind::invalid_input, "--subjects applies to the mmlu suite, which is not among --suite");
+  chat_now_ = static_cast<int64_t>(std::time(nullptr));
   for (const std::string& suite : settings_.suites) outcomes.push_back(run_suite(suite, ""));
   return outcomes;
 }
 
 SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& resume_id) {
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<suites::Task> task = suites::make_task(suite, task_options_for(settings_, suite));
+  suites::TaskOptions options = task_options_for(settings_, suite);
+  if (settings_.chat_template) {  // the suites render through the model's own template
+    const engine::Model& cm = model();
+    options.chat_template_source = cm.chat_template();
+    options.chat_now = chat_now_;
+    const int64_t now = chat_now_;
+    options.chat_render = [&cm, now](const std::vector<engine::ChatMessage>& msgs, bool add_generation_prompt) {
+      engine::ChatOptions co;
+      co.add_generation_prompt = add_generation_prompt;
+      co.now = now;
+      return cm.apply_chat_template(msgs, co);
+    };
+  }
+  std::unique_ptr<suites::Task> task = suites::make_task(suite, options);
   std::vector<size_t> docs = select_docs(task->size(), settings_);
+  if (hardware_id_.empty())
+    hardware_id_ = store_.upsert_hardware(is_remote(settings_) ? remote_hardware(engine::remote::parse_model_spec(settings_.model))
+                                                               : to_record(detect_hardware()));
   engine::Model& m = model();
+  if (remote_ != nullptr) remote_->set_cache_scope(suite + "@" + task->protocol_version());
+  const engine::remote::RemoteUsage usage0 = remote_ != nullptr ? remote_->usage() : engine::remote::RemoteUsage{};
 
   RunSettings for_record = settings_;
   for_record.suites = {suite};
@@ -238,6 +305,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
   rec.model_sha256 = model_sha256_;
   rec.quant = settings_.quant.empty() ? m.info().weight_type : settings_.quant;
   if (m.info().activations == "int8") rec.quant += " act=int8";  // compare --by quant keeps them apart
+  if (settings_.cpu_gemm != "engine") rec.quant += " gemm=" + settings_.cpu_gemm;
   rec.settings_json = for_record.to_json().dump();
   rec.dataset_json = nlohmann::json(task->dataset_hashes()).dump();
   rec.protocol_json = task->protocol().dump();
@@ -291,6 +359,8 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
       std::vector<engine::GenerateRequest> gen;
       std::vector<std::pair<size_t, size_t>> owner;  // request -> (pending slot, index in its document)
       std::vector<size_t> done;                      // finished slots not yet stored
+      std::vector<std::string> error(pending.size());  // a request's error marks its document failed
+      std::vector<store::SampleFailure> failed;
       for (size_t d = 0; d < pending.size(); ++d) {
         reqs[d] = task->requests(pending[d]);
         if (!reqs[d].loglikelihood.empty())
@@ -301,6 +371,8 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
         if (left[d] == 0) done.push_back(d);
       }
       auto flush = [&] {
+        store_.record_failures(run_id, failed);
+        failed.clear();
         if (done.empty()) return;
         std::vector<size_t> ids;
         std::vector<suites::DocRequests> rq;
@@ -320,7 +392,11 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
             if (i >= owner.size()) fail(ErrorKind::internal, "engine reported request {} of {}", i, owner.size());
             const auto [d, k] = owner[i];
             results[d].generate[k] = r;
-            if (--left[d] == 0) done.push_back(d);
+            if (error[d].empty()) error[d] = r.error;
+            if (--left[d] == 0) {
+              if (error[d].empty()) done.push_back(d);
+              else failed.push_back({task->doc_id(pending[d]), error[d], ""});
+            }
             if (done.size() >= bs) flush();
             if (g_interrupted.load()) flush(), check_interrupt();
           });
@@ -334,13 +410,21 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
         std::vector<size_t> batch(pending.begin() + static_cast<std::ptrdiff_t>(at),
                                   pending.begin() + static_cast<std::ptrdiff_t>(std::min(pending.size(), at + bs)));
         int64_t batch_tokens = 0;
-        std::vector<suites::Sample> samples =
-            run_batch(*task, m, task->compares_models() ? &baseline_model() : nullptr, batch, batch_tokens);
+        std::vector<store::SampleFailure> failed;
+        std::vector<suites::Sample> samples = run_batch(*task, m, task->compares_models() ? &baseline_model() : nullptr,
+                                                        batch, batch_tokens, failed, remote_ == nullptr);
+        store_.record_failures(run_id, failed);
         store_samples(samples, batch_tokens);
         check_interrupt();
       }
     }
     progress.finish();
+    if (remote_ != nullptr)
+      record_remote_usage(store_, run_id, remote_->usage() - usage0, remote_prices(settings_, remote_->info().name),
+                          int64_t(docs.size()));
+    if (const std::vector<store::SampleFailure> failures = store_.get_failures(run_id); !failures.empty())
+      fail(ErrorKind::io, "{} of {} documents failed after their retries (first, {}: {}); `yardstick run --resume {}` "
+           "retries only those", failures.size(), docs.size(), failures[0].doc_id, failures[0].error, run_id);
 
     // Aggregate from the store, in document order, so a resumed run equals an uninterrupted one.
     std::map<std::string, suites::Sample> by_id;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/model/model.h"
+#include "engine/remote/remote_model.h"
 #include "runner/settings.h"
 #include "runner/store/store.h"
 #include "suites/suite.h"
@@ -41,6 +42,9 @@ class Pipeline {
   std::unique_ptr<engine::Model> baseline_;
   std::string model_sha256_;
   std::string hardware_id_;
+  std::unique_ptr<engine::remote::ResponseCache> remote_cache_;  // remote models only
+  engine::remote::RemoteModel* remote_ = nullptr;                // model_, when it is remote
+  int64_t chat_now_ = -1;  // strftime_now() clock of chat-template prompts, fixed for the run
 };
 
 // The suite's options for these settings; suite-specific keys go only to their suite.

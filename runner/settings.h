@@ -25,7 +25,11 @@ struct RunSettings {
   int batch_size = 16;               // documents per engine call
   uint64_t seed = 1234;
   std::string bos = "auto";          // auto|on|off
-  bool chat_template = false;
+  bool chat_template = false;        // lm-eval --apply_chat_template
+  bool fewshot_as_multiturn = false; // lm-eval --fewshot_as_multiturn (needs chat_template)
+  std::string system_instruction;    // lm-eval --system_instruction ("" = none)
+  std::string parse_special = "on";  // on|off: special-token text in prompts (LoadOptions::parse_special)
+  std::string subjects;              // MMLU: comma-separated subjects ("" = all 57)
   std::string db;                    // result store path
   std::string data_dir;
   std::string tag;
@@ -42,6 +46,23 @@ struct RunSettings {
   bool no_prefix_cache = false;
   bool deterministic = false;        // CUDA: batch-invariant kernels (CPU: always so)
   std::string kv_type = "f32";       // key/value cache precision: f32 | f16
+  // Remote models (engine/remote, docs/remote.md): --model openai:URL#MODEL or these two.
+  std::string endpoint;              // OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
+  std::string remote_model;          // the served model name
+  std::string api_key_env;           // name of the environment variable holding the key (never the key)
+  std::string remote_api = "completions";  // completions | chat (generation)
+  std::string remote_logprobs = "echo";    // echo | prompt_logprobs (vLLM)
+  int remote_max_stop = 0;           // stop strings sent per request (0 = all); text is cut locally anyway
+  bool remote_one_prompt = false;    // loglikelihood: one prompt per request (servers without prompt lists)
+  std::string remote_extra;          // JSON object merged into every request (e.g. {"repeat_penalty": 1.0})
+  int concurrency = 8;               // requests in flight
+  double request_timeout = 300;      // seconds per request
+  int retries = 6;                   // tries after the first on 429/5xx/timeouts/dropped connections
+  bool no_cache = false;             // do not answer from the store's response cache
+  double price_in = -1;              // $ per 1M prompt tokens (-1: unknown)
+  double price_out = -1;             // $ per 1M completion tokens
+  std::string price_file;            // JSON {"MODEL": {"in": $, "out": $}, "*": {...}}
+  std::string cpu_gemm = "engine";   // engine | onednn (LoadOptions::cpu_gemm)
 
   nlohmann::json to_json() const;
 };
@@ -59,5 +80,10 @@ RunSettings settings_from_json(const nlohmann::json& j, const std::string& sourc
 int64_t parse_memory_size(const std::string& text);
 // Validates values (ranges, enumerations, shard syntax). Throws ys::Error(invalid_input).
 void validate(const RunSettings& s);
+// True when the settings name a remote model (--model openai:... or --endpoint).
+bool is_remote(const RunSettings& s);
+// --endpoint URL --remote-model NAME becomes --model openai:URL#NAME (the one spelling
+// stored with a run). Throws ys::Error(invalid_input) for a bad URL or a missing name.
+void normalize_remote(RunSettings& s);
 
 }  // namespace ys::runner

@@ -3,6 +3,7 @@
 #include "suites/gsm8k/gsm8k.h"
 #include "suites/humaneval/humaneval.h"
 #include "suites/mmlu/mmlu.h"
+#include "suites/spec/spec.h"
 #include "suites/suite.h"
 #if __has_include("suites/wmt/wmt.h")
 #include "suites/wmt/wmt.h"
@@ -64,6 +65,7 @@ std::vector<std::string> task_names() {
 }
 
 std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& options) {
+  if (is_spec_path(name)) return make_spec_task(name, options);  // a suite described by a JSON spec file
   const auto& table = factories();
   auto it = table.find(name);
   if (it != table.end()) return it->second(options);
@@ -76,7 +78,7 @@ std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& opti
   std::string names;
   for (const auto& [known, f] : table) names += (names.empty() ? "" : ", ") + known;
   if (best_d <= 3) fail(ErrorKind::invalid_input, "--suite: unknown suite \"{}\"; did you mean \"{}\"? (known: {})", name, best, names);
-  fail(ErrorKind::invalid_input, "--suite: unknown suite \"{}\" (known: {})", name, names);
+  fail(ErrorKind::invalid_input, "--suite: unknown suite \"{}\" (known: {}; or a spec file path ending .json)", name, names);
 }
 
 }  // namespace ys::suites

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,10 +24,21 @@
 
 namespace ys::suites {
 
+// Renders chat messages with the model's template (engine::Model::apply_chat_template).
+using ChatRenderFn = std::function<std::string(const std::vector<engine::ChatMessage>&, bool add_generation_prompt)>;
+
 struct TaskOptions {
   std::filesystem::path data_dir;      // where `yardstick data import` put the files
   int num_fewshot = -1;                // -1 = the protocol's default
-  bool chat_template = false;          // not supported by every suite
+  // lm-eval's chat protocols (suites/prompt/fewshot_context.h): --apply_chat_template,
+  // --fewshot_as_multiturn, --system_instruction. With chat_template the runner sets
+  // chat_render (the model's template), chat_template_source and chat_now.
+  bool chat_template = false;
+  bool fewshot_as_multiturn = false;
+  std::optional<std::string> system_instruction;
+  ChatRenderFn chat_render;
+  std::string chat_template_source;
+  int64_t chat_now = -1;               // strftime_now() clock for the whole run (seconds, UTC)
   int gen_samples = 1;                 // generations per document (HumanEval pass@k)
   engine::SamplerParams sampler;       // generation sampler (default greedy)
   std::map<std::string, std::string> extra;  // suite-specific options (e.g. "sandbox")
@@ -91,8 +103,8 @@ class Task {
   }
 };
 
-// The explicit registry (suites/registry.cpp). Unknown names raise ys::Error with a
-// "did you mean" hint.
+// The explicit registry (suites/registry.cpp). A name ending ".json" is a suite spec file
+// (suites/spec/spec.h). Unknown names raise ys::Error with a "did you mean" hint.
 std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& options);
 std::vector<std::string> task_names();
 

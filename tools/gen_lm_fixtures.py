@@ -12,7 +12,8 @@ into tests/fixtures/lm/*.json, using CPython itself as the oracle.
   built independently of the C++ code (lm-eval's fewshot_context string building:
   description + fewshot_delimiter-joined "text + target_delimiter + target" examples
   + fewshot_delimiter + text). Files are read the way the HF dataset scripts read them
-  (csv.reader on a text-mode file, json.loads per line).
+  (MMLU: the CSV lines read as bytes and parsed by csv.reader, as the cais/mmlu builder
+  did, so "\r\n" inside quoted fields stays (docs/protocols.md); GSM8K: json.loads per line).
 Runs on CPython 3.11; never at test time.
 """
 import argparse
@@ -167,9 +168,10 @@ def extraction_fixture():
 
 # ---------------------------------------------------------------- prompts
 def read_mmlu(data, subject, split):
-    # the HF script's way: text mode (universal newlines) + csv.reader
-    with open(os.path.join(data, "mmlu", split, f"{subject}_{split}.csv"), encoding="utf-8") as f:
-        return [{"question": r[0], "choices": r[1:5], "answer": "ABCD".index(r[5])} for r in csv.reader(f)]
+    # the cais/mmlu builder's way: lines of the file as bytes, decoded, then csv.reader
+    with open(os.path.join(data, "mmlu", split, f"{subject}_{split}.csv"), "rb") as f:
+        lines = (line.decode("utf-8") for line in f)
+        return [{"question": r[0], "choices": r[1:5], "answer": "ABCD".index(r[5])} for r in csv.reader(lines)]
 
 
 def mmlu_text(doc):

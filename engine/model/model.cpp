@@ -19,6 +19,16 @@ void Model::next_token_logits(const std::vector<int32_t>& /*ids*/, const LogitsF
   fail(ErrorKind::unsupported, "{}: this engine does not expose next-token logits", info().path);
 }
 
+void Model::next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const LogitsFn& fn) {
+  next_token_logits(ids, [&](int64_t pos, const float* logits, int64_t n_vocab) {
+    if (pos >= first) fn(pos, logits, n_vocab);
+  });
+}
+
+std::string Model::apply_chat_template(const std::vector<ChatMessage>& /*messages*/, const ChatOptions& /*options*/) const {
+  fail(ErrorKind::unsupported, "{}: this engine does not render chat templates", info().path);
+}
+
 GenerateStats operator-(const GenerateStats& after, const GenerateStats& before) {
   GenerateStats d;
   d.prompt_tokens = after.prompt_tokens - before.prompt_tokens;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,19 @@ struct LoadOptions {
   int64_t kv_memory_bytes = int64_t(2) << 30;  // budget for all key/value caches (--kv-memory)
   bool prefix_cache = true;          // loglikelihood: reuse cached prefixes (--no-prefix-cache: off)
   std::string bos = "auto";          // auto (tokenizer metadata add_bos) | on | off (PROTOCOLS.md §1.3.5)
+  // Special-token text in prompts ("<|im_start|>", "</s>") becomes the control token (true,
+  // as Hugging Face tokenizers and so lm-eval's HF backend do) or stays text (false, as
+  // llama.cpp's tokenizer API does unless asked) (--parse-special, docs/protocols.md).
+  bool parse_special = true;
   // CUDA: batch-invariant kernels (a token's logits do not depend on how many tokens share
   // the forward call), at a measured speed cost. The CPU engine is always batch-invariant.
   bool deterministic = false;
   // Precision of the key/value cache (--kv-type): "f32" (the default; exact) or "f16".
   std::string kv_type = "f32";
+  // CPU matrix products (--cpu-gemm): "engine" (the engine's kernels) or "onednn" (oneDNN,
+  // bf16 weights and activations, batch-invariant tiles: engine/backend/cpu/onednn_gemm.h).
+  // "onednn" changes results (bf16 rounding) and holds a bf16 copy of the dense matrices.
+  std::string cpu_gemm = "engine";
 };
 
 struct SamplerParams {
@@ -48,6 +57,9 @@ struct LoglikelihoodResult {
   bool is_greedy = false;    // every continuation token was the argmax
   int n_tokens = 0;          // continuation tokens scored
   bool truncated = false;    // the input was left-truncated to the context window
+  // Non-empty when this request could not be answered (a remote server's message after the
+  // retries): the result is not a score, and the caller marks its sample failed.
+  std::string error;
 };
 
 enum class StopReason { stop_string, eos, max_tokens, context_full };
@@ -58,6 +70,11 @@ struct GenerateRequest {
   int max_tokens = 256;
   std::vector<std::string> stop;   // generation ends at the earliest occurrence; text cut there
   SamplerParams sampler;
+  // Optional: called with each piece of the final text as soon as it can no longer change
+  // (text that could still become a stop string is held back); the pieces concatenate to
+  // GenerateResult::text. Engines that do not stream leave it uncalled (callers then take
+  // the whole text from the result). Never changes a result.
+  std::function<void(const std::string& piece)> on_text;
 };
 
 struct GenerateResult {
@@ -65,6 +82,7 @@ struct GenerateResult {
   int n_tokens = 0;          // tokens generated
   int n_prompt_tokens = 0;
   StopReason reason = StopReason::max_tokens;
+  std::string error;         // non-empty: not generated (see LoglikelihoodResult::error)
 };
 
 struct TokenLogprob {
@@ -103,6 +121,21 @@ struct GenerateStats {
 // The counts of the work between two readings of Model::generate_stats().
 GenerateStats operator-(const GenerateStats& after, const GenerateStats& before);
 
+// A chat turn, and how to render a list of them with the model's chat template.
+struct ChatMessage {
+  std::string role, content;
+};
+struct ChatOptions {
+  bool add_generation_prompt = true;
+  int64_t now = -1;  // strftime_now()'s clock (seconds since the epoch, UTC); -1 = the current time
+};
+// The chat template itself raised (its raise_exception, or an undefined value): jinja2's
+// TemplateError, which lm-eval catches to render again without the system message.
+class ChatTemplateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Streaming callback for generate: called with each new piece of decoded text.
 using TextSink = void (*)(void* user, const std::string& piece);
 
@@ -124,6 +157,9 @@ class Model {
   // where `logits` predicts ids[pos + 1]. Used to compare quantization settings (KL divergence).
   using LogitsFn = std::function<void(int64_t pos, const float* logits, int64_t n_vocab)>;
   virtual void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn);
+  // The same for positions >= first only (the caller already has the earlier rows); an
+  // engine may reuse cached keys/values of the prefix. Same bits as next_token_logits.
+  virtual void next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const LogitsFn& fn);
   // Throughput counters of generate() (zeros for an engine that does not keep them).
   virtual GenerateStats generate_stats() const { return {}; }
   // generate() that also hands over each request's result as soon as it is final (in
@@ -132,6 +168,13 @@ class Model {
   // thrown by on_done ends the call.
   using DoneFn = std::function<void(size_t index, const GenerateResult& result)>;
   virtual std::vector<GenerateResult> generate_streamed(const std::vector<GenerateRequest>& reqs, const DoneFn& on_done);
+  // The model's chat template (GGUF tokenizer.chat_template); "" when it has none.
+  virtual std::string chat_template() const { return {}; }
+  // Renders messages with that template exactly as transformers' apply_chat_template
+  // (tokenize=False) does. Throws ys::Error(unsupported) when the model has no template, the
+  // template uses a construct the renderer does not implement, or the engine cannot render
+  // templates (the default); ChatTemplateError when the template raises.
+  virtual std::string apply_chat_template(const std::vector<ChatMessage>& messages, const ChatOptions& options) const;
 };
 
 // Loads a GGUF model into the embedded CPU engine. Throws ys::Error.

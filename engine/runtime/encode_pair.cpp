@@ -11,21 +11,18 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 
 }  // namespace
 
-std::vector<int32_t> encode_input(const tok::Tokenizer& tok, const std::string& text, const std::string& bos) {
-  if (bos == "auto") return tok.encode(text, true);
-  std::vector<int32_t> ids = tok.encode(text, false);
-  if (bos == "on") ids.insert(ids.begin(), tok.bos());
-  return ids;
+void move_trailing_space(std::string& ctx, std::string& cont) {
+  size_t end = ctx.size();
+  while (end > 0 && is_space(ctx[end - 1])) --end;
+  cont = ctx.substr(end) + cont;
+  ctx.resize(end);
 }
 
 EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input,
                         const engine::LoglikelihoodRequest& r, int64_t n_ctx) {
   std::string ctx = r.context, cont = r.continuation;
   // 1. Trailing whitespace of the context moves to the continuation.
-  size_t end = ctx.size();
-  while (end > 0 && is_space(ctx[end - 1])) --end;
-  cont = ctx.substr(end) + cont;
-  ctx.resize(end);
+  move_trailing_space(ctx, cont);
   // 2. Joint tokenization, split at len(enc(ctx)); empty context -> [BOS or EOS].
   EncodedPair e;
   if (ctx.empty()) {

@@ -1,8 +1,8 @@
-// Request encoding, shared by every backend: the BOS rule of model input (LoadOptions::bos,
-// PROTOCOLS.md §1.3.5) and PROTOCOLS.md §1.3 steps 1-3 for one loglikelihood request:
-// move the context's trailing whitespace to the continuation, tokenize context+continuation
-// jointly and split at len(enc(context)) (empty context -> [BOS or EOS]), left-truncate to
-// n_ctx + 1 tokens.
+// Request encoding, shared by every backend: PROTOCOLS.md §1.3 steps 1-3 for one
+// loglikelihood request: move the context's trailing whitespace to the continuation,
+// tokenize context+continuation jointly and split at len(enc(context)) (empty context ->
+// [BOS or EOS]), left-truncate to n_ctx + 1 tokens. The BOS rule of model input
+// (LoadOptions::bos, no second BOS, parse_special) is tok::encode_prompt.
 #pragma once
 
 #include "engine/model/model.h"
@@ -21,9 +21,9 @@ struct EncodedPair {
   bool truncated = false;
 };
 
-// Tokens of model input with the BOS policy `bos` (auto: the tokenizer's add_bos metadata;
-// on: prepend BOS; off: none).
-std::vector<int32_t> encode_input(const tok::Tokenizer& tok, const std::string& text, const std::string& bos);
+// Step 1 alone: trailing whitespace of `ctx` moves to the front of `cont` (also used by the
+// remote client, which sends the two strings to a server that tokenizes them).
+void move_trailing_space(std::string& ctx, std::string& cont);
 
 // `encode_input` tokenizes a non-empty context the way the model feeds input (BOS policy).
 using EncodeInputFn = std::function<std::vector<int32_t>(const std::string&)>;

@@ -4,6 +4,8 @@
 #include "common/hash.h"
 #include "engine/model/requant.h"
 #include "engine/runtime/engine_seq.h"
+#include "engine/tokenizer/chat_template.h"
+#include "engine/tokenizer/jinja/errors.h"
 
 #include <fmt/format.h>
 
@@ -26,6 +28,7 @@ Engine::Engine(const std::filesystem::path& path, const engine::LoadOptions& opt
   be_ = make_backend();
   arch_ = engine::make_architecture({file_, h_, rq, *be_});
   tok_ = std::make_unique<tok::Tokenizer>(tok::vocab_from_gguf(file_));
+  tok_->set_parse_special(options.parse_special);
   if (tok_->n_vocab() > h_.n_vocab)
     fail(ErrorKind::format, "{}: tokenizer has {} tokens but token_embd.weight only {} rows", path.string(),
          tok_->n_vocab(), h_.n_vocab);
@@ -93,7 +96,23 @@ void Engine::check_kv_budget(int64_t n, const std::string& what) const {
 }
 
 std::vector<int32_t> Engine::encode_input(const std::string& text) const {
-  return runtime::encode_input(*tok_, text, opt_.bos);
+  return tok::encode_prompt(*tok_, text, opt_.bos);
+}
+
+std::string Engine::chat_template() const { return tok_->vocab().chat_template; }
+
+std::string Engine::apply_chat_template(const std::vector<engine::ChatMessage>& messages,
+                                        const engine::ChatOptions& options) const {
+  std::vector<tok::ChatMessage> msgs;
+  for (const engine::ChatMessage& m : messages) msgs.push_back({m.role, m.content});
+  tok::ChatRenderOptions o;
+  o.add_generation_prompt = options.add_generation_prompt;
+  o.now = options.now;
+  try {
+    return tok::ChatTemplate::from_vocab(tok_->vocab()).render(msgs, o);
+  } catch (const jinja::TemplateError& e) {
+    throw engine::ChatTemplateError(e.what());
+  }
 }
 
 std::vector<int32_t> Engine::tokenize(const std::string& text, bool add_bos) const {

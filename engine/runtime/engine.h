@@ -52,12 +52,19 @@ class Engine : public engine::Model {
   std::vector<int32_t> tokenize(const std::string& text, bool add_bos) const override;
   std::string detokenize(const std::vector<int32_t>& ids) const override;
   void next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& fn) override;
+  // Reuses what the previous sequence or the prefix index holds of ids' prefix (the bits do
+  // not change: the rows are computed as next_token_logits computes them).
+  void next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const LogitsFn& fn) override;
+  std::string chat_template() const override;
+  std::string apply_chat_template(const std::vector<engine::ChatMessage>& messages,
+                                  const engine::ChatOptions& options) const override;
   engine::GenerateStats generate_stats() const override { return gen_stats_; }
 
   const tok::Tokenizer& tokenizer() const { return *tok_; }
   const engine::HParams& hparams() const { return h_; }
   engine::Backend& backend() { return *be_; }
-  // Tokens of a prompt with the BOS policy of LoadOptions::bos applied.
+  // Tokens of a prompt with the BOS policy of LoadOptions::bos applied (tok::encode_prompt:
+  // no second BOS when the text starts with the BOS text; special tokens per --parse-special).
   std::vector<int32_t> encode_input(const std::string& text) const;
 
   // Feeds `tokens` (positions 0..n-1) and calls on_logits(i, row) for i in [first_out, n),

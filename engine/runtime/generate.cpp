@@ -101,6 +101,15 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
     }
   } abandon{*this, active};
   OrderedSink stream(sink, user, reqs.size());
+  // GenerateRequest::on_text: each request's final text, handed over as soon as it can no
+  // longer change (text that could still become a stop string is held back).
+  std::vector<size_t> streamed(reqs.size(), 0);
+  auto emit = [&](size_t req, size_t upto) {
+    upto = std::min(upto, out[req].text.size());
+    if (reqs[req].on_text && upto > streamed[req])
+      reqs[req].on_text(out[req].text.substr(streamed[req], upto - streamed[req]));
+    streamed[req] = std::max(streamed[req], upto);
+  };
   size_t next = 0;
   std::vector<Part> parts;
   std::vector<OutRow> outs;
@@ -134,6 +143,7 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
     Active& a = active[i];
     const size_t req = a.req;
     out[req].reason = reason;
+    emit(req, out[req].text.size());
     stream.finish(req);
     finish(*a.seq);
     active.erase(active.begin() + std::ptrdiff_t(i));
@@ -225,8 +235,11 @@ std::vector<engine::GenerateResult> Engine::generate_impl(const std::vector<engi
         end_seq(i, engine::StopReason::stop_string);
         continue;
       }
-      if (res.text.size() + 1 > a.max_stop)
-        stream.set_safe(a.req, res.text.size() + 1 - std::max<size_t>(1, a.max_stop));
+      if (res.text.size() + 1 > a.max_stop) {
+        const size_t safe = res.text.size() + 1 - std::max<size_t>(1, a.max_stop);
+        stream.set_safe(a.req, safe);
+        emit(a.req, safe);
+      }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_step).count();
     gen_stats_.prompt_tokens += prompt_rows;

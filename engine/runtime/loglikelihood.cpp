@@ -159,6 +159,13 @@ void Engine::next_token_logits(const std::vector<int32_t>& ids, const LogitsFn& 
   eval(input, 0, [&](int64_t pos, const float* logits) { fn(pos, logits, h_.n_vocab); });
 }
 
+void Engine::next_token_logits_from(const std::vector<int32_t>& ids, int64_t first, const LogitsFn& fn) {
+  if (ids.size() < 2) return;
+  const std::vector<int32_t> input(ids.begin(), ids.end() - 1);
+  eval(input, std::max<int64_t>(0, first), [&](int64_t pos, const float* logits) { fn(pos, logits, h_.n_vocab); },
+       /*use_store=*/true);
+}
+
 std::vector<engine::TokenLogprob> Engine::token_logprobs(const std::string& text) {
   const std::vector<int32_t> ids = encode_input(text);
   std::vector<engine::TokenLogprob> out(ids.size());

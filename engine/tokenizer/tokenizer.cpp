@@ -79,6 +79,7 @@ struct Tokenizer::Impl {
   std::optional<SpmEncoder> spm;
   std::vector<std::string> pieces;
   std::vector<uint8_t> eog;
+  bool parse_special = true;
 
   explicit Impl(Vocab v)
       : vocab((check_vocab(v), std::move(v))), index(vocab.tokens), specials(vocab.tokens, vocab.types) {
@@ -148,17 +149,23 @@ struct Tokenizer::Impl {
 };
 
 Tokenizer::Tokenizer(Vocab v) : impl_(std::make_unique<Impl>(std::move(v))) {}
-Tokenizer::Tokenizer(const Tokenizer& o) : impl_(std::make_unique<Impl>(o.impl_->vocab)) {}
+Tokenizer::Tokenizer(const Tokenizer& o) : impl_(std::make_unique<Impl>(o.impl_->vocab)) {
+  impl_->parse_special = o.impl_->parse_special;
+}
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(const Tokenizer& o) {
-  if (this != &o) impl_ = std::make_unique<Impl>(o.impl_->vocab);
+  if (this != &o) {
+    impl_ = std::make_unique<Impl>(o.impl_->vocab);
+    impl_->parse_special = o.impl_->parse_special;
+  }
   return *this;
 }
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, std::optional<bool> parse_special_opt) const {
   const Impl& m = *impl_;
+  const bool parse_special = parse_special_opt.value_or(m.parse_special);
   const Vocab& v = m.vocab;
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 4);
@@ -222,5 +229,19 @@ int32_t Tokenizer::eos() const { return impl_->vocab.eos; }
 bool Tokenizer::add_bos() const { return impl_->vocab.add_bos; }
 bool Tokenizer::is_eog(int32_t id) const { return id >= 0 && id < n_vocab() && impl_->eog[id] != 0; }
 const Vocab& Tokenizer::vocab() const { return impl_->vocab; }
+void Tokenizer::set_parse_special(bool on) { impl_->parse_special = on; }
+bool Tokenizer::parse_special() const { return impl_->parse_special; }
+
+std::vector<int32_t> encode_prompt(const Tokenizer& tok, std::string_view text, const std::string& bos_policy) {
+  if (bos_policy != "auto" && bos_policy != "on" && bos_policy != "off")
+    fail(ErrorKind::invalid_input, "--bos: expected auto, on or off, got '{}'", bos_policy);
+  const int32_t bos = tok.bos();
+  bool add = bos >= 0 && (bos_policy == "on" || (bos_policy == "auto" && tok.add_bos()));
+  if (add && text.substr(0, tok.token_text(bos).size()) == tok.token_text(bos)) add = false;
+  std::vector<int32_t> ids = tok.encode(text, false);
+  if (add) ids.insert(ids.begin(), bos);
+  if (bos_policy == "auto" && tok.vocab().add_eos && tok.eos() >= 0) ids.push_back(tok.eos());
+  return ids;
+}
 
 }  // namespace ys::tok

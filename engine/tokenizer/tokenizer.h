@@ -1,13 +1,16 @@
 // Tokenizers built from GGUF metadata: byte-level BPE (tokenizer.ggml.model = "gpt2")
-// and SentencePiece-style (tokenizer.ggml.model = "llama"), plus chat templates.
+// and SentencePiece-style (tokenizer.ggml.model = "llama"); chat templates in chat_template.h.
 //
 // A Tokenizer is a pure value built from a Vocab; vocab_from_gguf() is the only
 // function that reads GGUF. Encoding matches llama.cpp's tokenizer for the supported
 // pre-tokenizer types (tests/fixtures/tokenizer/ holds the golden ids).
 #pragma once
 
+#include "engine/tokenizer/chat_template.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,10 +59,16 @@ class Tokenizer {
   ~Tokenizer();
 
   // add_special: prepend BOS / append EOS as the metadata says (add_bos/add_eos).
-  // parse_special: control/user-defined tokens written in the text map to their ids.
+  // parse_special: control/user-defined tokens written in the text map to their ids; when
+  // not given, the tokenizer's setting (set_parse_special, default true). Without it only
+  // user-defined tokens are matched (llama.cpp's rule).
   // Invalid UTF-8 (byte-level BPE) becomes U+FFFD per bad byte, as in llama.cpp.
   // Thread-safe (const; a bounded internal word cache is shared under a lock).
-  std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special = true) const;
+  std::vector<int32_t> encode(std::string_view text, bool add_special,
+                              std::optional<bool> parse_special = std::nullopt) const;
+  // The parse_special default of encode() (LoadOptions::parse_special, --parse-special).
+  void set_parse_special(bool on);
+  bool parse_special() const;
   // Concatenated pieces; the inverse of encode (control tokens render as their text).
   // SentencePiece with add_space_prefix: the one leading space that encode adds at the
   // start and after each special token is removed again.
@@ -80,14 +89,17 @@ class Tokenizer {
   std::unique_ptr<Impl> impl_;
 };
 
-struct ChatMessage {
-  std::string role, content;
-};
+// The tokens a model is fed for a prompt, as lm-eval's Hugging Face backend encodes it
+// (HFLM.tok_encode): a BOS per `bos_policy` ("auto": the vocabulary's add_bos, "on",
+// "off"), but never a second one: none is added when the text already starts with the BOS
+// token's text (a chat template that writes {{ bos_token }} itself). Special-token text per
+// the tokenizer's parse_special setting.
+std::vector<int32_t> encode_prompt(const Tokenizer& tok, std::string_view text, const std::string& bos_policy);
 
-// Renders messages with the family's template detected from Vocab::chat_template:
-// ChatML (SmolLM2/Qwen; SmolLM2's default system message is inserted when the first
-// message is not a system one), Llama 3, Llama 2 / Mistral [INST]. Unknown or empty
-// templates fall back to ChatML. add_generation_prompt appends the assistant header.
+// Renders messages with the vocabulary's own chat template (tokenizer.chat_template) as
+// transformers' apply_chat_template(tokenize=False) does (chat_template.h). Throws
+// ys::Error(unsupported) when the model has no template or the template uses a construct
+// the renderer does not implement, jinja::TemplateError when the template raises.
 std::string apply_chat_template(const Vocab& v, const std::vector<ChatMessage>& msgs, bool add_generation_prompt);
 
 }  // namespace ys::tok

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "common/version.h"
 #include "engine/backend/cpu/matmul.h"
+#include "engine/backend/cpu/onednn_gemm.h"
 #include "runner/cli.h"
 #include "runner/hardware.h"
 #include "runner/store/store.h"
@@ -32,7 +33,7 @@ struct KernelFlags {
 };
 
 struct EngineFlags {
-  std::string model, quant, db, tag, activations = "f32";
+  std::string model, quant, db, tag, activations = "f32", cpu_gemm = "engine";
   int threads = 0, n_prompt = 512, n_gen = 128, reps = 5;
   bool no_store = false;
   bool deterministic = false;  // recorded; the CPU engine is batch-invariant either way
@@ -48,7 +49,8 @@ void store_kernels(const KernelFlags& f, const std::vector<ys::kernels::KernelRe
   run.code_version = ys::git_commit();
   const ys::kernels::Peaks& p = ys::kernels::bench_peaks();
   run.settings_json = nlohmann::json{{"filter", f.filter}, {"full", f.full}, {"threads", p.threads},
-                                     {"args", f.gb_args}, {"build", ys::build_type()}}.dump();
+                                     {"args", f.gb_args}, {"build", ys::build_type()},
+                                     {"onednn", ys::cpu::onednn_version()}, {"onednn_isa", ys::cpu::onednn_isa()}}.dump();
   const std::string run_id = st.create_run(run);
   for (const auto& k : results) {
     ys::store::KernelRecord rec;
@@ -75,7 +77,6 @@ void store_kernels(const KernelFlags& f, const std::vector<ys::kernels::KernelRe
 int run_kernels(const KernelFlags& f) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> argv_s = {"yardstick-bench-kernels", "--benchmark_min_time=0.05"};
-  if (!f.filter.empty()) argv_s.push_back("--benchmark_filter=" + f.filter);
   for (const auto& a : f.gb_args) argv_s.push_back(a);
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
@@ -87,11 +88,13 @@ int run_kernels(const KernelFlags& f) {
   }
   bool filtered = !f.filter.empty();
   for (const auto& a : f.gb_args) filtered |= a.rfind("--benchmark_filter", 0) == 0;
-  if (!f.full && !filtered) benchmark::SetBenchmarkFilter("-^matmul/[^/]+/(4096x4096|1024x4096|14336x4096|4096x14336)/");
   ys::kernels::BenchConfig cfg;
   cfg.threads = f.threads;
   cfg.full = f.full;
   ys::kernels::register_all(cfg);
+  // --filter also runs the engine benchmarks shown next to the oneDNN ones it selects.
+  if (!f.filter.empty()) benchmark::SetBenchmarkFilter(ys::kernels::with_engine_partners(f.filter));
+  else if (!f.full && !filtered) benchmark::SetBenchmarkFilter(ys::kernels::default_filter());
   const ys::kernels::Peaks& p = ys::kernels::bench_peaks();
   fmt::print("isa {}; measured peaks ({} threads): triad {:.2f} GB/s, fma {:.1f} GFLOP/s, vnni {:.1f} GOP/s\n",
              ys::cpu::isa_name(), p.threads, p.triad_bytes_per_s / 1e9, p.fma_flops_per_s / 1e9,
@@ -102,6 +105,7 @@ int run_kernels(const KernelFlags& f) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   size_t errors = 0;
   for (const auto& k : rep.results()) errors += !k.error.empty();
+  fmt::print("{}", ys::kernels::onednn_table(rep.results()));
   fmt::print("{} benchmarks, {} failed their reference check, {:.1f} s\n", rep.results().size(), errors, wall);
   if (!f.no_store) store_kernels(f, rep.results(), wall);
   return errors ? kExitFailed : kExitOk;
@@ -116,12 +120,14 @@ void store_engine(const EngineFlags& f, const ys::perf::EngineBenchResult& r) {
   run.model_sha256 = r.info.sha256;
   run.quant = r.info.weight_type;
   if (r.info.activations == "int8") run.quant += " act=int8";
+  if (f.cpu_gemm != "engine") run.quant += " gemm=" + f.cpu_gemm;
   run.hardware_id = st.upsert_hardware(ys::runner::to_record(ys::runner::detect_hardware()));
   run.code_version = ys::git_commit();
   run.tag = f.tag;
   run.settings_json = nlohmann::json{{"threads", r.info.threads}, {"n_prompt", f.n_prompt}, {"n_gen", f.n_gen},
                                      {"repetitions", f.reps}, {"quant", f.quant}, {"isa", r.info.isa},
                                      {"activations", r.info.activations}, {"deterministic", f.deterministic},
+                                     {"cpu_gemm", f.cpu_gemm},
                                      {"build", ys::build_type()}}.dump();
   const std::string id = st.create_run(run);
   for (const auto& s : r.stats) {
@@ -152,12 +158,16 @@ int run_engine(const EngineFlags& f) {
   cfg.model_path = f.model;
   if (!f.quant.empty()) cfg.quant = f.quant;
   cfg.activations = f.activations;
+  cfg.cpu_gemm = f.cpu_gemm;
   cfg.threads = f.threads;
   cfg.n_prompt = f.n_prompt;
   cfg.n_gen = f.n_gen;
   cfg.repetitions = f.reps;
   const auto r = ys::perf::run_engine_bench(cfg, [](const std::string& s) { fmt::print(stderr, "{}\n", s); });
   fmt::print("{}", ys::perf::format_table(r));
+  if (ys::cpu::parse_cpu_gemm(f.cpu_gemm, "--cpu-gemm").onednn)
+    fmt::print("matrix products: oneDNN {} bf16 ({}), batch-invariant tiles (--cpu-gemm {})\n", ys::cpu::onednn_version(),
+               ys::cpu::onednn_isa(), f.cpu_gemm);
   if (!f.no_store) store_engine(f, r);
   return kExitOk;
 }
@@ -169,7 +179,9 @@ ys::cli::Registrar reg(
       auto kf = std::make_shared<KernelFlags>();
       kf->db = ys::cli::default_db_path();
       CLI::App* k = app.add_subcommand("kernels", "Kernel microbenchmarks (Google Benchmark flags after --)");
-      k->add_option("--filter", kf->filter, "Regex over benchmark names (e.g. 'matmul/q4_0/.*t1$')");
+      k->add_option("--filter", kf->filter,
+                    "Regex over benchmark names (e.g. 'matmul/q4_0/.*t1$'); 'onednn' runs oneDNN's products with the "
+                    "engine's next to them and prints them side by side");
       k->add_flag("--full", kf->full, "Also the Llama-3-8B shapes and n_tok 64/512 everywhere");
       k->add_option("--threads", kf->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
       k->add_option("--db", kf->db, "Result database");
@@ -183,6 +195,8 @@ ys::cli::Registrar reg(
       e->add_option("--quant", ef->quant, "Re-quantize weights at load: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1");
       e->add_option("--threads", ef->threads, "Threads (0 = all cores)")->check(CLI::NonNegativeNumber);
       e->add_option("--activations", ef->activations, "Activations against quantized weights: f32 (exact, default) | int8 (llama.cpp's 8-bit numerics)");
+      e->add_option("--cpu-gemm", ef->cpu_gemm,
+                    "CPU matrix products: engine (default) | onednn (oneDNN bf16, batch-invariant tiles)");
       e->add_option("-p,--n-prompt", ef->n_prompt, "Prompt tokens for pp (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("-n,--n-gen", ef->n_gen, "Generated tokens for tg (0 = skip)")->check(CLI::NonNegativeNumber);
       e->add_option("--repetitions", ef->reps, "Repetitions after one warm-up")->check(CLI::PositiveNumber);

@@ -95,9 +95,10 @@ void write_results(const ScoreOptions& o, const std::vector<Completion>& samples
 
 void print_summary(const ScoreOptions& o, const std::string& mode,
                    const std::vector<ys::datasets::HumanEvalProblem>& problems, const PerProblem& per,
-                   const std::vector<ys::suites::Metric>& metrics, size_t n_samples) {
+                   const std::vector<ys::suites::Metric>& metrics, size_t n_samples, size_t retried) {
   if (o.json) {
-    nlohmann::json j = {{"sandbox", mode}, {"problems", per.size()}, {"samples", n_samples}};
+    nlohmann::json j = {
+        {"sandbox", mode}, {"problems", per.size()}, {"samples", n_samples}, {"sandbox_retried", retried}};
     for (const auto& m : metrics) j[m.name] = {{"value", m.value}, {"stderr", m.stderr_}, {"n", m.n}};
     nlohmann::json probs = nlohmann::json::object();
     for (const auto& [p, nc] : per) {
@@ -107,8 +108,8 @@ void print_summary(const ScoreOptions& o, const std::string& mode,
     j["per_problem"] = probs;
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("sandbox: {}   problems: {}/{}   samples: {}\n", mode, per.size(), problems.size(),
-               n_samples);
+    fmt::print("sandbox: {}   problems: {}/{}   samples: {}{}\n", mode, per.size(), problems.size(), n_samples,
+               retried ? fmt::format("   ({} programs needed more than one sandbox start)", retried) : "");
     for (const auto& [p, nc] : per)
       fmt::print("  {:<15} {}/{} passed{}\n", problems[p].task_id, nc[1], nc[0],
                  o.plus ? fmt::format(", {}/{} with HumanEval+ inputs", nc[2], nc[0]) : "");
@@ -142,7 +143,13 @@ int run_score(const ScoreOptions& o) {
                problems.size());
     for (const auto& s : samples) programs.push_back(he::build_plus_program(plus[s.problem], s.completion));
   }
-  auto all = sandbox.run_all(programs);
+  auto all = sandbox.run_all(programs);  // throws when the sandbox could not start a program
+  size_t retried = 0;
+  for (const auto& r : all) {
+    if (r.outcome == he::Outcome::sandbox_error)  // never scored as the model's failure
+      ys::fail(ys::ErrorKind::internal, "humaneval: a sandbox error reached scoring: {}", r.detail);
+    retried += r.attempts > 1 ? 1 : 0;
+  }
 
   PerProblem per;
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -166,7 +173,7 @@ int run_score(const ScoreOptions& o) {
     }
 
   if (!o.output.empty()) write_results(o, samples, all);
-  print_summary(o, sandbox.mode(), problems, per, metrics, samples.size());
+  print_summary(o, sandbox.mode(), problems, per, metrics, samples.size(), retried);
   if (per.size() < problems.size())
     fmt::print(stderr, "note: {} of {} problems have no samples; pass@k is over the attempted ones only\n",
                problems.size() - per.size(), problems.size());

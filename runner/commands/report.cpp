@@ -4,6 +4,7 @@
 #include "reports/json_report.h"
 #include "reports/overview.h"
 #include "runner/cli.h"
+#include "runner/claims_file.h"
 
 #include <filesystem>
 
@@ -12,16 +13,37 @@ namespace {
 struct ReportArgs {
   std::string db = ys::cli::default_db_path();
   std::string format = "html", out;
+  std::vector<std::string> claims;  // --claims FILE: a claims-check section per file
 };
+
+// The claims sections (reports/claims.h) of --claims FILE..., checked against the store.
+std::vector<ys::reports::ClaimsReport> claims_reports(ys::store::Store& st, const std::vector<std::string>& files) {
+  std::vector<ys::reports::ClaimsReport> out;
+  for (const auto& path : files)
+    out.push_back(ys::reports::check_claims(st, ys::runner::load_claims_file(path), ys::runner::claims_match_options()));
+  return out;
+}
 
 int run_report(const ReportArgs& a) {
   if (!std::filesystem::exists(a.db))
     ys::fail(ys::ErrorKind::io, "no result database at {} (pass --db or set YARDSTICK_DB)", a.db);
   auto st = ys::store::Store::open(a.db);
   ys::reports::Overview o = ys::reports::load_overview(st);
-  if (a.format == "json") ys::reports::emit(ys::reports::json_text(ys::reports::overview_json(o)), a.out);
-  else if (a.format == "md") ys::reports::emit(ys::reports::overview_markdown(o), a.out);
-  else ys::reports::emit(ys::reports::overview_html(o), a.out);
+  const auto claims = claims_reports(st, a.claims);
+  if (a.format == "json") {
+    nlohmann::json j = ys::reports::overview_json(o);
+    if (!claims.empty()) j["claims"] = nlohmann::json::array();
+    for (const auto& c : claims) j["claims"].push_back(ys::reports::claims_json(c));
+    ys::reports::emit(ys::reports::json_text(j), a.out);
+  } else if (a.format == "md") {
+    std::string md = ys::reports::overview_markdown(o);
+    for (const auto& c : claims) md += "\n" + ys::reports::claims_markdown(c);
+    ys::reports::emit(md, a.out);
+  } else {
+    std::string sections;
+    for (const auto& c : claims) sections += ys::reports::claims_html_section(c);
+    ys::reports::emit(ys::reports::with_html_section(ys::reports::overview_html(o), sections), a.out);
+  }
   return ys::cli::kExitOk;
 }
 
@@ -31,6 +53,7 @@ ys::cli::Registrar reg("report", "Render the whole result store: HTML (self-cont
                          app.add_option("--db", a->db, "Result database (env YARDSTICK_DB)")->capture_default_str();
                          app.add_option("--format", a->format, "Output format")->check(CLI::IsMember({"html", "md", "json"}))->capture_default_str();
                          app.add_option("-o,--output", a->out, "Write here (default: stdout)");
+                         app.add_option("--claims", a->claims, "Add a claims-check section for this claims file (repeatable)");
                          return [a] { return run_report(*a); };
                        });
 

@@ -42,6 +42,13 @@ struct SampleRecord {
   std::string created_at;  // set by the store
 };
 
+// A document of a run that has no sample because its requests failed (table sample_failures).
+struct SampleFailure {
+  std::string doc_id;
+  std::string error;
+  std::string created_at;  // set by the store
+};
+
 struct MetricRecord {
   std::string name;
   double value = 0;

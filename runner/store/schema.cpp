@@ -97,12 +97,35 @@ CREATE INDEX kernel_by_run ON kernel_results(run_id);
 CREATE INDEX kernel_by_hardware ON kernel_results(hardware_id, name);
 )sql";
 
+// Migration 2 (remote models): the request/response cache of the remote client, keyed by
+// sha256 over endpoint, served model, request and protocol (engine/remote/response_cache.h),
+// and the documents of a run whose requests failed after their retries (a resumed run
+// retries exactly those; a stored sample clears its failure).
+const char* kV2 = R"sql(
+CREATE TABLE remote_cache (
+  key           TEXT PRIMARY KEY,
+  endpoint      TEXT NOT NULL,
+  model         TEXT NOT NULL,
+  protocol      TEXT NOT NULL,
+  request_json  TEXT NOT NULL,
+  response_json TEXT NOT NULL,
+  created_at    TEXT NOT NULL DEFAULT )sql" YS_NOW R"sql(
+);
+CREATE TABLE sample_failures (
+  run_id     TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  doc_id     TEXT NOT NULL,
+  error      TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT )sql" YS_NOW R"sql(,
+  PRIMARY KEY (run_id, doc_id)
+);
+)sql";
+
 #undef YS_NOW
 
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {kV1};
+  static const std::vector<std::string> list = {kV1, kV2};
   return list;
 }
 

@@ -149,11 +149,15 @@ void Store::append_samples(const std::string& run_id, const std::vector<SampleRe
       "request_json = excluded.request_json, output_json = excluded.output_json, target = excluded.target, "
       "scores_json = excluded.scores_json, extra_json = excluded.extra_json, created_at = excluded.created_at",
       "appending samples to run " + run_id);
+  Stmt clear = impl_->db.prepare("DELETE FROM sample_failures WHERE run_id = ? AND doc_id = ?",
+                                 "clearing failures of run " + run_id);
   for (const SampleRecord& r : samples) {
     s.bind(1, run_id).bind(2, r.doc_id).bind(3, r.prompt_hash).bind(4, r.request_json).bind(5, r.output_json);
     s.bind(6, r.target).bind(7, r.scores_json).bind(8, r.extra_json);
     s.run();
     s.reset();
+    clear.bind(1, run_id).bind(2, r.doc_id).run();
+    clear.reset();
   }
   txn.commit();
 }

@@ -64,6 +64,22 @@ class Store {
   // By run id, or (when run_id is empty) by hardware id.
   std::vector<KernelRecord> get_kernel_results(const std::string& run_id, const std::string& hardware_id = "");
 
+  // A perf result that replaces any earlier one of the same run and name (cumulative
+  // counters of a resumed run, such as its remote token and cost rows).
+  void set_perf_result(const PerfRecord& rec);
+
+  // Documents whose requests failed after their retries (remote models): stored with the
+  // server's message; append_samples clears a document's failure. In doc_id order.
+  void record_failures(const std::string& run_id, const std::vector<SampleFailure>& failures);
+  std::vector<SampleFailure> get_failures(const std::string& run_id);
+
+  // The remote client's response cache (table remote_cache): the body stored under `key`
+  // when its endpoint, model, protocol and request match too.
+  std::optional<std::string> cache_get(const std::string& key, const std::string& endpoint, const std::string& model,
+                                       const std::string& protocol, const std::string& request_json);
+  void cache_put(const std::string& key, const std::string& endpoint, const std::string& model,
+                 const std::string& protocol, const std::string& request_json, const std::string& response_json);
+
   // PRAGMA integrity_check: "ok" when the file is sound.
   std::string integrity_check();
 

@@ -7,6 +7,7 @@
 #include "suites/gsm8k/gsm8k_scoring.h"
 #include "suites/metrics/py_random.h"
 #include "suites/metrics/stats.h"
+#include "suites/prompt/fewshot_context.h"
 
 
 namespace ys::suites {
@@ -26,12 +27,8 @@ struct Variant {
 
 class Gsm8kTask final : public Task {
  public:
-  Gsm8kTask(Variant v, const TaskOptions& o) : v_(std::move(v)), scorer_(v_.strict_pattern), sampler_(o.sampler) {
-    if (o.chat_template)
-      fail(ErrorKind::unsupported,
-           "{}: chat templates are not supported (the suite reproduces lm-eval's plain-text prompt); "
-           "run without --chat-template",
-           v_.name);
+  Gsm8kTask(Variant v, const TaskOptions& o)
+      : v_(std::move(v)), scorer_(v_.strict_pattern), sampler_(o.sampler), chat_(chat_protocol(o, v_.name)) {
     // The runner passes its MMLU/HumanEval options to every task; they do not apply here.
     for (const auto& [k, v] : o.extra)
       if (k != "limit_per_subject" && k != "unsafe_no_sandbox")
@@ -58,10 +55,12 @@ class Gsm8kTask final : public Task {
   }
 
   std::string name() const override { return v_.name; }
-  std::string protocol_version() const override { return v_.cot ? "lm-eval-gsm8k_cot-v3.0" : "lm-eval-gsm8k-v3.0"; }
+  std::string protocol_version() const override {
+    return (v_.cot ? "lm-eval-gsm8k_cot-v3.0" : "lm-eval-gsm8k-v3.0") + chat_.version_suffix();
+  }
 
   nlohmann::json protocol() const override {
-    return {{"reference", std::string("lm-evaluation-harness ") + v_.name + " (version 3.0), PROTOCOLS.md §3"},
+    nlohmann::json j = {{"reference", std::string("lm-evaluation-harness ") + v_.name + " (version 3.0), PROTOCOLS.md §3"},
             {"output_type", "generate_until"},
             {"num_fewshot", shots_},
             {"fewshot_split", v_.cot ? "fixed exemplars (Wei et al.)" : "train"},
@@ -75,6 +74,8 @@ class Gsm8kTask final : public Task {
             {"filters", {{"strict-match", v_.strict_pattern}, {"flexible-extract", kGsm8kFlexiblePattern}}},
             {"regexes_to_ignore", {",", "\\$", "(?s).*#### ", "\\.$"}},
             {"ignore_case", true}};
+    j.update(chat_.describe());
+    return j;
   }
 
   std::map<std::string, std::string> dataset_hashes() const override { return hashes_; }
@@ -136,16 +137,25 @@ class Gsm8kTask final : public Task {
   }
 
   std::string context(size_t i) const {
-    if (v_.cot) return gsm8k_cot_context(static_cast<size_t>(shots_), test_[i].question);
-    std::vector<datasets::Gsm8kRow> shots;
-    if (!shot_indices_.empty())
-      for (size_t j : shot_indices_[i]) shots.push_back(train_[j]);
-    return gsm8k_context(shots, test_[i].question);
+    // In plain text this is gsm8k_context / gsm8k_cot_context byte for byte (tests/gsm8k).
+    ContextParts p;
+    if (v_.cot) {
+      const auto& ex = gsm8k_cot_exemplars();
+      for (size_t k = 0; k < static_cast<size_t>(shots_) && k < ex.size(); ++k)
+        p.shots.push_back({"Q: " + ex[k].question + "\nA:", ex[k].target});
+      p.question = "Q: " + test_[i].question + "\nA:";
+    } else {
+      if (!shot_indices_.empty())
+        for (size_t j : shot_indices_[i]) p.shots.push_back({"Question: " + train_[j].question + "\nAnswer:", train_[j].answer});
+      p.question = "Question: " + test_[i].question + "\nAnswer:";
+    }
+    return fewshot_context(p, chat_);
   }
 
   Variant v_;
   Gsm8kScorer scorer_;
   engine::SamplerParams sampler_;
+  ChatProtocol chat_;
   int shots_ = 0;
   std::vector<datasets::Gsm8kRow> test_, train_;
   std::vector<std::vector<size_t>> shot_indices_;

@@ -6,8 +6,9 @@
 //   gsm8k_cot  the 8 fixed Wei et al. exemplars (first_n); "Q: q\nA:" + " " + target;
 //              until ["Q:", "</s>", "<|im_end|>"]; reference = answer.split('####')[-1].strip().
 // Both report "exact_match,strict-match" (headline) and "exact_match,flexible-extract".
-// TaskOptions.num_fewshot overrides the shot count; chat_template is refused; extra options
-// other than the runner-wide limit_per_subject / unsafe_no_sandbox (ignored) are errors.
+// TaskOptions.num_fewshot overrides the shot count; chat_template/fewshot_as_multiturn/
+// system_instruction give lm-eval's chat protocols (suites/prompt/fewshot_context.h); extra
+// options other than the runner-wide limit_per_subject / unsafe_no_sandbox are errors.
 #pragma once
 
 #include "datasets/gsm8k.h"

@@ -29,7 +29,9 @@ inline constexpr int kMaxGenTokens = 1024;
 // prompt + completion + "\n" + test + "\n" + "check(" + entry_point + ")"  (human-eval).
 std::string build_program(const datasets::HumanEvalProblem& p, const std::string& completion);
 
-// human-eval's result text: "passed", "failed: <detail>", "timed out", "killed: <signal>".
+// human-eval's result text: "passed", "failed: <detail>", "timed out", "killed: <signal>";
+// "sandbox error: <why>" for a program the sandbox could not start (Sandbox::run_all
+// throws instead of returning one, so it never reaches a score).
 std::string result_string(const RunResult& r);
 
 // pass@k for k in {1, 10, 100} with k <= the fewest samples of any problem; value = mean

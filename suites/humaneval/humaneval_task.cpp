@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "suites/prompt/fewshot_context.h"
 
 #include <fmt/format.h>
 
@@ -54,15 +55,19 @@ HumanEvalTask::HumanEvalTask(const TaskOptions& options, std::vector<datasets::H
 void HumanEvalTask::check_options() const {
   if (options_.num_fewshot > 0)
     fail(ErrorKind::unsupported, "humaneval: num_fewshot={} requested; the protocol is 0-shot", options_.num_fewshot);
-  if (options_.chat_template) fail(ErrorKind::unsupported, "humaneval: chat templates are not supported (raw prompt)");
+  (void)chat_protocol(options_, "humaneval");  // validates the chat options
   if (options_.gen_samples < 1 || options_.gen_samples > 1000)
     fail(ErrorKind::invalid_input, "humaneval: gen_samples={} out of range [1, 1000]", options_.gen_samples);
   (void)sandbox_options(options_);  // validates the extra options early
 }
 
+std::string HumanEvalTask::protocol_version() const {
+  return "1" + chat_protocol(options_, "humaneval").version_suffix();
+}
+
 nlohmann::json HumanEvalTask::protocol() const {
   const auto& s = options_.sampler;
-  return {{"source", "lm-eval humaneval.yaml + openai/human-eval execution"},
+  nlohmann::json j = {{"source", "lm-eval humaneval.yaml + openai/human-eval execution"},
           {"num_fewshot", 0},
           {"doc_to_text", "{{prompt}}"},
           {"until", stop_sequences()},
@@ -72,6 +77,9 @@ nlohmann::json HumanEvalTask::protocol() const {
           {"program", "prompt + completion + \"\\n\" + test + \"\\n\" + \"check(\" + entry_point + \")\""},
           {"timeout_s", sandbox_options(options_).limits.timeout_s},
           {"metric", "unbiased pass@k, k in {1,10,100} with k <= samples"}};
+  j.update(chat_protocol(options_, "humaneval").describe());
+  if (options_.chat_template) j["program_prompt"] = "the raw prompt (lm-eval build_predictions), not the chat context";
+  return j;
 }
 
 std::map<std::string, std::string> HumanEvalTask::dataset_hashes() const {
@@ -89,10 +97,12 @@ std::string HumanEvalTask::doc_id(size_t i) const { return problem(i).task_id; }
 DocRequests HumanEvalTask::requests(size_t i) const {
   const auto& p = problem(i);
   DocRequests r;
-  r.prompt = p.prompt;
+  ContextParts parts;
+  parts.question = p.prompt;  // doc_to_text "{{prompt}}", 0-shot
+  r.prompt = fewshot_context(parts, chat_protocol(options_, "humaneval"));
   for (int s = 0; s < options_.gen_samples; ++s) {
     engine::GenerateRequest g;
-    g.prompt = p.prompt;
+    g.prompt = r.prompt;
     g.max_tokens = kMaxGenTokens;
     g.stop = stop_sequences();
     g.sampler = options_.sampler;

@@ -1,7 +1,9 @@
 // The "humaneval" Task (PROTOCOLS.md §4): raw prompt, 0-shot, generate_until the five
 // stop strings (+EOS), 1024 new tokens, greedy by default; gen_samples generations per
 // problem with seeds derived from (base seed, doc index, sample index). Programs run in
-// the sandbox; aggregate() reports unbiased pass@k.
+// the sandbox; aggregate() reports unbiased pass@k. TaskOptions.chat_template renders the
+// prompt as one user turn with the model's template (lm-eval --apply_chat_template); the
+// program is still prompt + completion.
 //
 // How the runner should call it: score(i, ...) works per document (its samples run in
 // parallel), but score_batch() runs every program of many documents through one worker
@@ -24,7 +26,7 @@ class HumanEvalTask : public Task {
   HumanEvalTask(const TaskOptions& options, std::vector<datasets::HumanEvalProblem> problems, std::string sha256);
 
   std::string name() const override { return "humaneval"; }
-  std::string protocol_version() const override { return "1"; }
+  std::string protocol_version() const override;  // "1", plus the chat protocol's suffix
   nlohmann::json protocol() const override;
   std::map<std::string, std::string> dataset_hashes() const override;
   size_t size() const override { return problems_.size(); }

@@ -23,6 +23,7 @@ std::string result_string(const RunResult& r) {
     case Outcome::timed_out: return "timed out";
     case Outcome::killed: return "killed: " + r.detail;
     case Outcome::failed: return "failed: " + r.detail;
+    case Outcome::sandbox_error: return "sandbox error: " + r.detail;  // never scored
   }
   return "failed";
 }

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   int n = int(args.size());
   benchmark::Initialize(&n, args.data());
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;
-  if (!cfg.full && !filtered) benchmark::SetBenchmarkFilter("-^matmul/[^/]+/(4096x4096|1024x4096|14336x4096|4096x14336)/");
+  if (!cfg.full && !filtered) benchmark::SetBenchmarkFilter(ys::kernels::default_filter());
   ys::kernels::register_all(cfg);
   const ys::kernels::Peaks& p = ys::kernels::bench_peaks();
   fmt::print(stderr, "peaks ({} threads): triad {:.2f} GB/s, fma {:.1f} GFLOP/s, vnni {:.1f} GOP/s\n", p.threads,

@@ -5,6 +5,7 @@
 #include "engine/backend/cpu/matmul.h"
 #include "engine/quant/quant.h"
 #include "engine/quant/reference.h"
+#include "suites/kernels/bench_weights.h"
 #include "suites/kernels/kernel_bench.h"
 
 #include <benchmark/benchmark.h>
@@ -19,53 +20,8 @@ namespace {
 
 using quant::Type;
 
-struct Shape {
-  const char* model;
-  int64_t rows, cols;
-};
-
-const Shape kSmol[] = {{"smollm2-135m", 576, 576}, {"smollm2-135m", 192, 576}, {"smollm2-135m", 1536, 576},
-                       {"smollm2-135m", 576, 1536}, {"smollm2-135m", 49152, 576}};
-const Shape kLlama1b[] = {{"llama-3.2-1b", 2048, 2048}, {"llama-3.2-1b", 512, 2048},
-                          {"llama-3.2-1b", 8192, 2048}, {"llama-3.2-1b", 2048, 8192}};
-const Shape kLlama8b[] = {{"llama-3-8b", 4096, 4096}, {"llama-3-8b", 1024, 4096},
-                          {"llama-3-8b", 14336, 4096}, {"llama-3-8b", 4096, 14336}};
 const Type kTypes[] = {Type::f32,  Type::f16,  Type::bf16, Type::q8_0, Type::q4_0, Type::q4_1,
                        Type::q5_0, Type::q5_1, Type::q4_k, Type::q5_k, Type::q6_k};
-
-// Fast deterministic values in [-1, 1).
-void fill_uniform(float* v, size_t n, uint64_t seed) {
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (size_t i = 0; i < n; ++i) {
-    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-    v[i] = float(int32_t(s >> 32)) * (1.0f / 2147483648.0f);
-  }
-}
-
-struct Weights {
-  Type type;
-  int64_t rows = 0, cols = 0;
-  std::vector<uint8_t> data;
-  cpu::WeightView view(cpu::ActPrecision act) const { return {type, data.data(), rows, cols, act}; }
-};
-
-// One weight matrix at a time is kept (benchmarks of one shape and type run together).
-const Weights& weights_for(Type t, int64_t rows, int64_t cols) {
-  static std::unique_ptr<Weights> cur;
-  if (cur && cur->type == t && cur->rows == rows && cur->cols == cols) return *cur;
-  cur.reset();
-  auto w = std::make_unique<Weights>();
-  w->type = t, w->rows = rows, w->cols = cols;
-  const size_t rb = quant::row_bytes(t, uint64_t(cols));
-  w->data.resize(rb * static_cast<size_t>(rows));
-  std::vector<float> row(static_cast<size_t>(cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    fill_uniform(row.data(), row.size(), uint64_t(r) + 7);
-    quant::quantize_row(t, row.data(), w->data.data() + rb * static_cast<size_t>(r), cols);
-  }
-  cur = std::move(w);
-  return *cur;
-}
 
 // Checks sampled rows of every token against the fp64 reference with the bounds of
 // engine/backend/cpu/matmul.h (loosened 4x for quantized weights). Empty when it agrees.
@@ -116,10 +72,18 @@ void bm_matmul(benchmark::State& st, Type t, int64_t rows, int64_t cols, int64_t
   if (p.fma_flops_per_s > 0) st.counters["flop_frac"] = C(flops * it / p.fma_flops_per_s, C::kIsRate);
 }
 
-void register_shape(const Shape& s, Type t, int64_t n_tok, cpu::ActPrecision act) {
+}  // namespace
+
+std::string matmul_bench_name(Type t, const MatmulShape& s, int64_t n_tok, cpu::ActPrecision act) {
+  const bool f32act = act == cpu::ActPrecision::f32 && !(t == Type::f32 || t == Type::f16 || t == Type::bf16);
+  return fmt::format("matmul/{}{}/{}x{}/t{}", quant::name(t), f32act ? "+f32act" : "", s.rows, s.cols, n_tok);
+}
+
+void register_matmul(const MatmulShape& s, Type t, int64_t n_tok, cpu::ActPrecision act) {
   const bool f32act = act == cpu::ActPrecision::f32;
   const std::string dtype = std::string(quant::name(t)) + (f32act ? "+f32act" : "");
-  const std::string name = fmt::format("matmul/{}/{}x{}/t{}", dtype, s.rows, s.cols, n_tok);
+  const std::string name = matmul_bench_name(t, s, n_tok, act);
+  if (find_meta(name) != nullptr) return;  // already registered
   KernelMeta m;
   m.kind = "matmul";
   m.dtype = dtype;
@@ -128,19 +92,43 @@ void register_shape(const Shape& s, Type t, int64_t n_tok, cpu::ActPrecision act
   m.bytes = double(quant::row_bytes(t, uint64_t(s.cols)) * uint64_t(s.rows));
   m.flops = 2.0 * double(s.rows) * double(s.cols) * double(n_tok);
   register_meta(name, m);
+  register_dims(name, {s.model, s.rows, s.cols, n_tok});
   const int64_t rows = s.rows, cols = s.cols;
   benchmark::RegisterBenchmark(name.c_str(), [t, rows, cols, n_tok, act](benchmark::State& st) {
     bm_matmul(st, t, rows, cols, n_tok, act);
   })->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
-}  // namespace
+const std::vector<MatmulShape>& smollm2_shapes() {
+  static const std::vector<MatmulShape> v = {{"smollm2-135m", 576, 576},
+                                             {"smollm2-135m", 192, 576},
+                                             {"smollm2-135m", 1536, 576},
+                                             {"smollm2-135m", 576, 1536},
+                                             {"smollm2-135m", 49152, 576}};
+  return v;
+}
+
+const std::vector<MatmulShape>& llama1b_shapes() {
+  static const std::vector<MatmulShape> v = {{"llama-3.2-1b", 2048, 2048},
+                                             {"llama-3.2-1b", 512, 2048},
+                                             {"llama-3.2-1b", 8192, 2048},
+                                             {"llama-3.2-1b", 2048, 8192}};
+  return v;
+}
+
+const std::vector<MatmulShape>& llama8b_shapes() {
+  static const std::vector<MatmulShape> v = {{"llama-3-8b", 4096, 4096},
+                                             {"llama-3-8b", 1024, 4096},
+                                             {"llama-3-8b", 14336, 4096},
+                                             {"llama-3-8b", 4096, 14336}};
+  return v;
+}
 
 void register_matmul_benchmarks(const BenchConfig& cfg) {
-  std::vector<Shape> shapes(std::begin(kSmol), std::end(kSmol));
-  shapes.insert(shapes.end(), std::begin(kLlama1b), std::end(kLlama1b));
-  shapes.insert(shapes.end(), std::begin(kLlama8b), std::end(kLlama8b));
-  for (const Shape& s : shapes) {
+  std::vector<MatmulShape> shapes = smollm2_shapes();
+  shapes.insert(shapes.end(), llama1b_shapes().begin(), llama1b_shapes().end());
+  shapes.insert(shapes.end(), llama8b_shapes().begin(), llama8b_shapes().end());
+  for (const MatmulShape& s : shapes) {
     const bool small = std::string(s.model) == "smollm2-135m" && s.rows < 49152;
     for (Type t : kTypes) {
       if (s.cols % int64_t(quant::traits(t).block_size) != 0) continue;  // e.g. K-quants at 576 columns
@@ -149,8 +137,8 @@ void register_matmul_benchmarks(const BenchConfig& cfg) {
       else if (small) toks.push_back(512);
       const bool quantized = !(t == Type::f32 || t == Type::f16 || t == Type::bf16);
       for (int64_t n : toks) {
-        register_shape(s, t, n, cpu::ActPrecision::int8);
-        if (quantized) register_shape(s, t, n, cpu::ActPrecision::f32);
+        register_matmul(s, t, n, cpu::ActPrecision::int8);
+        if (quantized) register_matmul(s, t, n, cpu::ActPrecision::f32);
       }
     }
   }

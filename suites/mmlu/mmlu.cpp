@@ -5,6 +5,7 @@
 #include "common/hash.h"
 #include "suites/metrics/pystr.h"
 #include "suites/mmlu/mmlu_aggregate.h"
+#include "suites/prompt/fewshot_context.h"
 
 #include <algorithm>
 #include <charconv>
@@ -19,7 +20,7 @@ constexpr const char* kLetters[4] = {"A", "B", "C", "D"};
 
 struct SubjectData {
   std::string name;
-  std::string prefix;  // description + shots, shared by every test question
+  std::vector<Shot> shots;  // the first n dev questions, as lm-eval's first_n sampler takes them
   std::vector<datasets::MmluRow> test;
 };
 
@@ -30,7 +31,11 @@ std::vector<std::string> parse_subjects(const std::string& list) {
     size_t comma = list.find(',', pos);
     std::string s(metrics::py_strip(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
     if (!s.empty()) {
-      datasets::require_mmlu_subject(s);
+      try {
+        datasets::require_mmlu_subject(s);
+      } catch (const Error& e) {
+        fail(e.kind(), "--subjects: {}", e.what());
+      }
       chosen.insert(s);
     }
     if (comma == std::string::npos) break;
@@ -50,11 +55,7 @@ int64_t parse_positive(const std::string& key, const std::string& v) {
 
 class MmluTask final : public Task {
  public:
-  explicit MmluTask(const TaskOptions& o) {
-    if (o.chat_template)
-      fail(ErrorKind::unsupported,
-           "mmlu: chat templates are not supported (the suite reproduces lm-eval's plain-text prompt); "
-           "run without --chat-template");
+  explicit MmluTask(const TaskOptions& o) : chat_(chat_protocol(o, "mmlu")) {
     // unsafe_no_sandbox is a runner-wide option meant for humaneval; it does not apply here.
     for (const auto& [k, v] : o.extra)
       if (k != "subjects" && k != "limit_per_subject" && k != "unsafe_no_sandbox")
@@ -71,10 +72,11 @@ class MmluTask final : public Task {
   }
 
   std::string name() const override { return "mmlu"; }
-  std::string protocol_version() const override { return "lm-eval-mmlu-v2.1"; }
+  // v2.2: quoted "\r\n" in the CSV fields is kept, as in lm-eval's dataset (docs/protocols.md).
+  std::string protocol_version() const override { return "lm-eval-mmlu-v2.2" + chat_.version_suffix(); }
 
   nlohmann::json protocol() const override {
-    return {{"reference", "lm-evaluation-harness mmlu (default), PROTOCOLS.md §2"},
+    nlohmann::json j = {{"reference", "lm-evaluation-harness mmlu (default), PROTOCOLS.md §2"},
             {"output_type", "multiple_choice/loglikelihood"},
             {"num_fewshot", shots_},
             {"fewshot_split", "dev"},
@@ -85,11 +87,14 @@ class MmluTask final : public Task {
                             "D. {{choices[3]}}\nAnswer:"},
             {"target_delimiter", " "},
             {"fewshot_delimiter", "\n\n"},
-            {"continuations", {" A", " B", " C", " D"}},
+            {"continuations", continuations()},
+            {"csv_line_breaks", "kept as in the file (\"\\r\\n\" inside quoted fields stays)"},
             {"metric", "acc (argmax of loglikelihood, ties to the first)"},
             {"aggregation", "micro average over documents; per-category pooled stderr; acc_macro"},
             {"subjects", subject_names()},
             {"limit_per_subject", limit_}};
+    j.update(chat_.describe());
+    return j;
   }
 
   std::map<std::string, std::string> dataset_hashes() const override { return hashes_; }
@@ -103,8 +108,8 @@ class MmluTask final : public Task {
   DocRequests requests(size_t i) const override {
     const auto& [s, r] = doc(i);
     DocRequests req;
-    req.prompt = subjects_[s].prefix + mmlu_doc_to_text(subjects_[s].test[r]);
-    for (const char* letter : kLetters) req.loglikelihood.push_back({req.prompt, std::string(" ") + letter});
+    req.prompt = fewshot_context(parts(s, r), chat_);
+    for (const std::string& cont : continuations()) req.loglikelihood.push_back({req.prompt, cont});
     return req;
   }
 
@@ -124,7 +129,7 @@ class MmluTask final : public Task {
     Sample out;
     out.doc_id = doc_id(i);
     out.prompt_hash = xxh64_hex(req.prompt);
-    out.request = {{"context", req.prompt}, {"continuations", {" A", " B", " C", " D"}}};
+    out.request = {{"context", req.prompt}, {"continuations", continuations()}};
     out.output = {{"logprobs", lls}, {"is_greedy", greedy}, {"pred", kLetters[pred]}};
     out.target = kLetters[row.answer];
     out.scores["acc"] = static_cast<int>(pred) == row.answer ? 1.0 : 0.0;
@@ -137,6 +142,20 @@ class MmluTask final : public Task {
   }
 
  private:
+  ContextParts parts(size_t s, size_t r) const {
+    ContextParts p;
+    p.description = mmlu_description(subjects_[s].name);
+    p.shots = subjects_[s].shots;
+    p.question = mmlu_doc_to_text(subjects_[s].test[r]);
+    return p;
+  }
+
+  // " A".." D" in plain text; "A".."D" under a chat template (lm-eval construct_requests).
+  std::vector<std::string> continuations() const {
+    const std::string delim = choice_delimiter(ContextParts{}, chat_);
+    return {delim + "A", delim + "B", delim + "C", delim + "D"};
+  }
+
   const std::pair<size_t, size_t>& doc(size_t i) const {
     if (i >= docs_.size()) fail(ErrorKind::internal, "mmlu: document {} out of range ({})", i, docs_.size());
     return docs_[i];
@@ -149,15 +168,13 @@ class MmluTask final : public Task {
     hashes_[test.rel_path] = test.sha256;
     sd.test = std::move(test.rows);
     if (limit_ > 0 && sd.test.size() > static_cast<size_t>(limit_)) sd.test.resize(static_cast<size_t>(limit_));
-    std::vector<datasets::MmluRow> shots;
     if (shots_ > 0) {
       datasets::MmluSplit dev = datasets::load_mmlu_split(dir, subject, "dev");
       hashes_[dev.rel_path] = dev.sha256;
       if (dev.rows.size() < static_cast<size_t>(shots_))
         fail(ErrorKind::format, "{}: {} rows, fewer than num_fewshot={}", dev.rel_path, dev.rows.size(), shots_);
-      shots.assign(dev.rows.begin(), dev.rows.begin() + shots_);
+      for (int k = 0; k < shots_; ++k) sd.shots.push_back({mmlu_doc_to_text(dev.rows[k]), kLetters[dev.rows[k].answer]});
     }
-    sd.prefix = mmlu_fewshot_prefix(subject, shots);
     const size_t index = subjects_.size();
     for (size_t r = 0; r < sd.test.size(); ++r) docs_.emplace_back(index, r);
     subjects_.push_back(std::move(sd));
@@ -169,6 +186,7 @@ class MmluTask final : public Task {
     return v;
   }
 
+  ChatProtocol chat_;
   int shots_ = kDefaultShots;
   int64_t limit_ = 0;  // 0 = all rows
   std::vector<SubjectData> subjects_;

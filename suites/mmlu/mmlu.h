@@ -5,8 +5,11 @@
 //   shots joined as text + " " + letter + "\n\n", four loglikelihood requests
 //   (ctx, " A") .. (ctx, " D"), pred = argmax (ties to the first), acc = pred == gold.
 // Documents: subjects in alphabetical order, rows in file order, doc_id "<subject>/<row>".
-// TaskOptions.extra: "subjects" (comma list) and "limit_per_subject" (first N test rows).
-// chat_template is refused (ys::Error(unsupported)): the Task has no tokenizer template.
+// TaskOptions.extra: "subjects" (comma list, --subjects) and "limit_per_subject" (first N
+// test rows). CSV fields keep their line breaks as written ("\r\n" inside quotes stays), as
+// lm-eval's dataset does (docs/protocols.md). TaskOptions.chat_template: lm-eval's
+// --apply_chat_template (description as system message, continuations "A".."D";
+// suites/prompt/fewshot_context.h), with fewshot_as_multiturn and system_instruction.
 #pragma once
 
 #include "datasets/mmlu.h"

@@ -116,6 +116,7 @@ EngineBenchResult run_engine_bench(const EngineBenchConfig& cfg, const std::func
   engine::LoadOptions lo;
   lo.quant = cfg.quant;
   lo.activations = cfg.activations;
+  lo.cpu_gemm = cfg.cpu_gemm;
   lo.threads = cfg.threads;
   lo.max_context = std::max(cfg.n_prompt, cfg.n_gen + 1) + 8;
   const auto t0 = Clock::now();

@@ -22,6 +22,7 @@ struct EngineBenchConfig {
   int n_prompt = 512;                // 0 = skip pp
   int n_gen = 128;                   // 0 = skip tg
   int repetitions = 5;
+  std::string cpu_gemm = "engine";   // LoadOptions::cpu_gemm
 };
 
 struct Stat {

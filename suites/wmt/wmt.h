@@ -10,6 +10,8 @@
 //   metrics  "bleu" (headline) and "chrf", corpus-level on 0-100, stderr = lm-eval's
 //            100-replicate bootstrap (random.Random(0).choices). The sacrebleu signatures
 //            are in protocol() and in every sample's extra.
+// TaskOptions.chat_template: lm-eval's --apply_chat_template (the prompt as one user turn,
+// rendered with the model's template; suites/prompt/fewshot_context.h).
 // Task names: wmt14-{en-fr,fr-en,en-de,de-en} (newstest2014 full, 3003 lines),
 // wmt16-{ro-en,en-ro}, wmt22-{en-de,de-en,zh-en,en-zh}.
 #pragma once

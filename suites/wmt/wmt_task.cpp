@@ -4,6 +4,7 @@
 #include "suites/metrics/bleu.h"
 #include "suites/metrics/bootstrap.h"
 #include "suites/metrics/chrf.h"
+#include "suites/prompt/fewshot_context.h"
 #include "suites/wmt/wmt.h"
 
 #include <algorithm>
@@ -27,13 +28,11 @@ std::string cut_at_until(std::string text) {
 
 class WmtTask final : public Task {
  public:
-  WmtTask(std::string name, const TaskOptions& o) : name_(std::move(name)), sampler_(o.sampler) {
+  WmtTask(std::string name, const TaskOptions& o)
+      : name_(std::move(name)), sampler_(o.sampler), chat_(chat_protocol(o, name_)) {
     if (o.num_fewshot > 0)
       fail(ErrorKind::invalid_input, "{}: --num-fewshot {} is not supported (the lm-eval WMT protocol is 0-shot)",
            name_, o.num_fewshot);
-    if (o.chat_template)
-      fail(ErrorKind::unsupported, "{}: chat templates are not supported (lm-eval's plain-text prompt); "
-           "run without --chat-template", name_);
     if (!o.extra.empty())
       fail(ErrorKind::invalid_input, "{}: unknown option '{}' (none expected)", name_, o.extra.begin()->first);
     if (o.gen_samples != 1)
@@ -43,10 +42,10 @@ class WmtTask final : public Task {
   }
 
   std::string name() const override { return name_; }
-  std::string protocol_version() const override { return "lm-eval-translation-v1"; }
+  std::string protocol_version() const override { return "lm-eval-translation-v1" + chat_.version_suffix(); }
 
   nlohmann::json protocol() const override {
-    return {{"reference", "lm-evaluation-harness translation (gpt3_translation_benchmarks), PROTOCOLS.md §6"},
+    nlohmann::json j = {{"reference", "lm-evaluation-harness translation (gpt3_translation_benchmarks), PROTOCOLS.md §6"},
             {"output_type", "generate_until"},
             {"testset", set_.pair.testset},
             {"pair", set_.pair.src_lang + "-" + set_.pair.tgt_lang},
@@ -62,6 +61,8 @@ class WmtTask final : public Task {
             {"bleu_signature", metrics::bleu_signature(1)},
             {"chrf_signature", metrics::chrf_signature(1)},
             {"stderr", "lm-eval bootstrap, 100 replicates, random.Random(0).choices"}};
+    j.update(chat_.describe());
+    return j;
   }
 
   std::map<std::string, std::string> dataset_hashes() const override {
@@ -72,7 +73,9 @@ class WmtTask final : public Task {
 
   DocRequests requests(size_t i) const override {
     DocRequests req;
-    req.prompt = wmt_prompt(set_.pair.src_lang, set_.pair.tgt_lang, set_.src[check(i)]);
+    ContextParts p;
+    p.question = wmt_prompt(set_.pair.src_lang, set_.pair.tgt_lang, set_.src[check(i)]);
+    req.prompt = fewshot_context(p, chat_);
     engine::GenerateRequest g;
     g.prompt = req.prompt;
     g.max_tokens = kMaxGenToks;
@@ -112,6 +115,7 @@ class WmtTask final : public Task {
 
   std::string name_;
   engine::SamplerParams sampler_;
+  ChatProtocol chat_;
   datasets::WmtSet set_;
 };
 

@@ -66,6 +66,18 @@ TEST_CASE("run: config file keys, duplicates, precedence", "[e2e]") {
     CHECK(r.rc == 2);
     CHECK(has(r, "limitt"));
   }
+  SECTION("wrong type -> 2 naming the file, the key and the value (found by tools/fuzz.sh)") {
+    for (const char* text : {R"({"suite": "mmlu", "tag": 5555513333333333333333333})",
+                             R"({"suite": ["mmlu", 3]})", R"({"suite": "mmlu", "limit": "2", "tag": "x"})",
+                             R"({"suite": "mmlu", "deterministic": 1})", R"({"suite": "mmlu", "top_p": "x"})"}) {
+      write(cfg, text);
+      Result r = fx.run_eval(fx.db(), {"--config", cfg});
+      INFO(text << "\n" << r.all());
+      CHECK(r.rc == 2);
+      CHECK(has(r, cfg + ": key \""));
+      CHECK(has(r, "expected "));
+    }
+  }
   SECTION("duplicate key -> 1 naming it") {
     write(cfg, R"({"suite": "mmlu", "limit": 2, "limit": 3})");
     Result r = fx.run_eval(fx.db(), {"--config", cfg});

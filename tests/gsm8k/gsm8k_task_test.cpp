@@ -42,9 +42,9 @@ TEST_CASE("gsm8k: contexts by hand") {
 TEST_CASE("gsm8k: options are validated") {
   TaskOptions o;
   o.data_dir = std::filesystem::path(YS_BINARY_DIR) / "no-such-data-dir";
-  o.chat_template = true;
-  CHECK_THROWS_WITH(make_gsm8k_task(o), Catch::Contains("chat template"));
-  o.chat_template = false;
+  o.fewshot_as_multiturn = true;
+  CHECK_THROWS_WITH(make_gsm8k_task(o), Catch::Contains("--fewshot-as-multiturn needs --chat-template"));
+  o.fewshot_as_multiturn = false;
   o.gen_samples = 4;
   CHECK_THROWS_WITH(make_gsm8k_cot_task(o), Catch::Contains("gen_samples=4"));
   o.gen_samples = 1;

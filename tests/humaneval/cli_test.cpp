@@ -96,3 +96,36 @@ TEST_CASE("humaneval cli: bad sample files are errors naming the line") {
   auto usage = run_cli("--samples x.jsonl --timeout -1");
   CHECK(usage.rc == 2);
 }
+
+TEST_CASE("humaneval cli: runaway completions change no other sample's result") {
+  if (!ready()) return;
+  // samples_runaway.jsonl: six runaway completions first (fork loop, memory hog, endless
+  // loop, huge output, a fork bomb holding its processes, daemons), then three correct
+  // ones for each of the four problems. Default workers (one per core).
+  fs::path out = fs::path(YS_BINARY_DIR) / "humaneval_cli_runaway.jsonl";
+  auto r = run_cli("--samples '" + (kFixtures / "samples_runaway.jsonl").string() + "' --timeout 1 --json -o '" +
+                   out.string() + "'");
+  INFO(r.out);
+  REQUIRE(r.rc == 0);
+  const size_t from = r.out.find("\n{") + 1;
+  auto j = nlohmann::json::parse(r.out.substr(from, r.out.rfind('}') + 1 - from));
+  CHECK(j["samples"] == 18);
+  // 3 of 5, 3 of 5, 3 of 4, 3 of 4: (0.6 + 0.6 + 0.75 + 0.75) / 4
+  CHECK(j["pass@1"]["value"].get<double>() == Approx(0.675));
+  for (const char* t : {"HumanEval/2", "HumanEval/7", "HumanEval/13", "HumanEval/23"})
+    CHECK(j["per_problem"][t]["passed"] == 3);
+  std::ifstream f(out);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(f, line);) rows.push_back(nlohmann::json::parse(line));
+  REQUIRE(rows.size() == 18);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i << ": " << rows[i].dump());
+    const std::string result = rows[i]["result"];
+    CHECK(rows[i]["passed"] == (i >= 6));
+    CHECK(result.rfind("sandbox error", 0) == std::string::npos);
+  }
+  CHECK(rows[2]["result"] == "timed out");  // endless loop
+  CHECK(rows[3]["result"] == "timed out");  // huge output
+  CHECK(rows[1]["result"] == "failed: MemoryError");
+  fs::remove(out);
+}

@@ -30,7 +30,7 @@ const Metric& find(const std::vector<Metric>& ms, const std::string& name) {
 
 DocResults lls(double a, double b, double c, double d) {
   DocResults r;
-  for (double x : {a, b, c, d}) r.loglikelihood.push_back({x, false, 1, false});
+  for (double x : {a, b, c, d}) r.loglikelihood.push_back({x, false, 1, false, {}});
   return r;
 }
 
@@ -77,9 +77,11 @@ TEST_CASE("mmlu aggregate: stderr helpers and undefined cases") {
 TEST_CASE("mmlu task: options are validated") {
   TaskOptions o;
   o.data_dir = "/nonexistent";
-  o.chat_template = true;
-  CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("chat template"));
-  o.chat_template = false;
+  o.fewshot_as_multiturn = true;
+  CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("--fewshot-as-multiturn needs --chat-template"));
+  o.chat_template = true;  // without a renderer: the runner's bug, not the user's
+  CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("no renderer"));
+  o.chat_template = o.fewshot_as_multiturn = false;
   o.num_fewshot = 6;
   CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("num_fewshot=6"));
   o.num_fewshot = 0;
@@ -87,7 +89,8 @@ TEST_CASE("mmlu task: options are validated") {
   CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("unknown option 'subject'"));
   o.extra.clear();
   o.extra["subjects"] = "anatomy,astronmy";
-  CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("did you mean 'astronomy'"));
+  CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("--subjects: unknown MMLU subject 'astronmy'") &&
+                                          Catch::Contains("did you mean 'astronomy'"));
   o.extra["subjects"] = "anatomy";
   o.extra["limit_per_subject"] = "3x";
   CHECK_THROWS_WITH(make_mmlu_task(o), Catch::Contains("limit_per_subject"));

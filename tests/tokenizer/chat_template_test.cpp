@@ -1,24 +1,39 @@
-// Chat template renderings, expected strings written by hand from each family's template.
+// apply_chat_template through a vocabulary: the template and special tokens come from the
+// GGUF metadata (Vocab), expected strings written by hand from each template's source
+// (the renderer itself is checked against jinja2 in jinja_test.cpp).
 #include "engine/tokenizer/tokenizer.h"
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 using namespace ys::tok;
 
 namespace {
-Vocab with_template(std::string t) {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(YS_SOURCE_DIR) + "/tests/fixtures/chat_templates/" + name, std::ios::binary);
+  if (!in) throw std::runtime_error("missing fixture " + name);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A vocabulary whose special tokens are `specials` (ids 0..n-1), with the given template.
+Vocab vocab(std::string tpl, const std::vector<std::string>& specials, int32_t bos, int32_t eos) {
   Vocab v;
-  v.chat_template = std::move(t);
+  v.tokens = specials;
+  v.bos = bos;
+  v.eos = eos;
+  v.chat_template = std::move(tpl);
   return v;
 }
+
 }  // namespace
 
-TEST_CASE("ChatML as SmolLM2's template, with its default system message") {
-  const Vocab v = with_template(
-      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
-      "You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}"
-      "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
-      "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}");
+TEST_CASE("SmolLM2's template from the vocabulary, with its default system message") {
+  const Vocab v = vocab(fixture("smollm2-instruct.jinja"), {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}, 1, 2);
   CHECK(apply_chat_template(v, {{"user", "Hi"}}, true) ==
         "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
         "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
@@ -28,38 +43,34 @@ TEST_CASE("ChatML as SmolLM2's template, with its default system message") {
   CHECK(apply_chat_template(v, {}, true) == "<|im_start|>assistant\n");
 }
 
-TEST_CASE("ChatML with an escaped default system message (Qwen style) and without one") {
-  const Vocab qwen = with_template(
-      "{%- if messages[0]['role'] == 'system' %}...{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by "
-      "Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}{%- endif %}<|im_start|>");
-  CHECK(apply_chat_template(qwen, {{"user", "Hi"}}, true) ==
-        "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
-  const Vocab plain = with_template("{{'<|im_start|>' + message['role'] + '\\n' + message['content']}}");
-  CHECK(apply_chat_template(plain, {{"user", "Hi"}}, false) == "<|im_start|>user\nHi<|im_end|>\n");
-}
-
-TEST_CASE("Llama 3 template") {
-  const Vocab v = with_template(
-      "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
-      "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
-      "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
-      "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}");
+TEST_CASE("Llama 3's template takes bos_token from the vocabulary and trims contents") {
+  const Vocab v = vocab(fixture("llama-3-instruct.jinja"), {"<|begin_of_text|>", "<|eot_id|>"}, 0, 1);
   CHECK(apply_chat_template(v, {{"system", "Be brief."}, {"user", "  Hi \n"}}, true) ==
         "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
         "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
-  CHECK(apply_chat_template(v, {{"user", "Hi"}}, false) ==
-        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>");
 }
 
-TEST_CASE("Llama 2 and Mistral [INST] templates") {
-  const Vocab l2 = with_template(
-      "{% if messages[0]['role'] == 'system' %}...'<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n'..."
-      "{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}");
-  CHECK(apply_chat_template(l2, {{"system", "S"}, {"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}}, true) ==
-        "<s>[INST] <<SYS>>\nS\n<</SYS>>\n\nHi [/INST] Hello </s><s>[INST] Bye [/INST]");
-  CHECK(apply_chat_template(l2, {{"user", " Hi "}}, false) == "<s>[INST] Hi [/INST]");
-  const Vocab mistral = with_template("{{ bos_token }}{% for message in messages %}{{ '[INST] ' + message['content'] + ' [/INST]' }}");
-  CHECK(apply_chat_template(mistral, {{"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}}, true) ==
-        "<s>[INST] Hi [/INST]Hello</s>[INST] Bye [/INST]");
+TEST_CASE("Gemma 2's template raises for a system message (jinja::TemplateError)") {
+  const Vocab v = vocab(fixture("gemma-2-it.jinja"), {"<bos>", "<eos>"}, 0, 1);
+  CHECK_THROWS_AS(apply_chat_template(v, {{"system", "S"}, {"user", "Hi"}}, true), ys::jinja::TemplateError);
+  CHECK(apply_chat_template(v, {{"user", "Hi"}}, true) == "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n");
+}
+
+TEST_CASE("A model without a template, and a template outside the subset, are refused") {
+  const Vocab none = vocab("", {"<s>"}, 0, 0);
+  try {
+    apply_chat_template(none, {{"user", "Hi"}}, true);
+    FAIL("rendered");
+  } catch (const ys::Error& e) {
+    CHECK(e.kind() == ys::ErrorKind::unsupported);
+    CHECK(std::string(e.what()).find("tokenizer.chat_template") != std::string::npos);
+  }
+  const Vocab inc = vocab("{% for m in messages %}{% include 'turn.jinja' %}{% endfor %}", {"<s>"}, 0, 0);
+  try {
+    apply_chat_template(inc, {{"user", "Hi"}}, true);
+    FAIL("rendered");
+  } catch (const ys::Error& e) {
+    CHECK(e.kind() == ys::ErrorKind::unsupported);
+    CHECK(std::string(e.what()) .find("chat template: line 1: unsupported construct '{% include %}'") == 0);
+  }
 }

@@ -43,7 +43,7 @@ void check_rows(const engine::Act& a, const engine::Act& b, const char* op) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads, ActPrecision act) : pool_(threads), act_(act) {}
+CpuBackend::CpuBackend(int threads, ActPrecision act, CpuGemm gemm) : pool_(threads), act_(act), gemm_(gemm) {}
 CpuBackend::~CpuBackend() = default;
 
 template <class Fn>
@@ -64,6 +64,10 @@ engine::Mat CpuBackend::upload(const engine::WeightMat* mats, int64_t n_mat, con
     v.push_back({m.type, m.data, m.rows, m.cols, act_});
   }
   views_.push_back(std::move(v));
+  // The dense matrices go to oneDNN (as the engine's load did before issue 16): not the
+  // embedding table (read by rows, not multiplied), not MoE routers or experts.
+  const bool moe = n_mat > 1 || name.ends_with("ffn_gate_inp.weight");
+  if (gemm_.onednn && !moe && name != "token_embd.weight") onednn_pending_.push_back(&views_.back()[0]);
   engine::Mat out;
   out.h = views_.back().data();
   out.type = mats[0].type;
@@ -75,6 +79,12 @@ engine::Mat CpuBackend::upload(const engine::WeightMat* mats, int64_t n_mat, con
 
 engine::Vec CpuBackend::upload(const float* host, int64_t n) { return {host, host ? n : 0}; }
 
+void CpuBackend::convert_for_onednn() {
+  if (onednn_pending_.empty()) return;
+  onednn_.push_back(std::make_unique<OnednnGemm>(onednn_pending_, gemm_.type, &pool_));
+  onednn_pending_.clear();
+}
+
 const WeightView& CpuBackend::view(const engine::Mat& m, int64_t i) const {
   return static_cast<const WeightView*>(m.h)[i];
 }
@@ -84,6 +94,7 @@ const WeightView& CpuBackend::view(const engine::Mat& m, int64_t i) const {
 void CpuBackend::kv_init(const engine::KvLayout& layout) {
   if (layout.block_tokens < 16 || !std::has_single_bit(uint64_t(layout.block_tokens)))
     fail(ErrorKind::internal, "KV blocks of {} positions: expected a power of two >= 16", layout.block_tokens);
+  convert_for_onednn();  // the architecture has uploaded its weights
   kv_ = layout;
   blocks_.clear();
 }
@@ -112,6 +123,7 @@ void CpuBackend::kv_copy(int32_t src, int32_t dst, int64_t n_rows) {
 // --- the step
 
 void CpuBackend::run(const engine::Step& s, const std::function<void()>& body) {
+  convert_for_onednn();
   step_ = s;
   rope_cs_.clear();
   n_out_ = s.n_out;

@@ -9,7 +9,9 @@
 // with --kv-type f16 (rounded to nearest even when stored, widened exactly when read).
 #pragma once
 
+#include "engine/backend/cpu/cpu_gemm.h"
 #include "engine/backend/cpu/matmul.h"
+#include "engine/backend/cpu/onednn_gemm.h"
 #include "engine/backend/cpu/ops.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/model/backend.h"
@@ -23,7 +25,10 @@ namespace ys::cpu {
 
 class CpuBackend final : public engine::Backend {
  public:
-  CpuBackend(int threads, ActPrecision act);
+  // gemm.onednn (--cpu-gemm onednn): the dense matrices (all but the token embedding table,
+  // MoE routers and experts) are converted for oneDNN once the weights are uploaded, and
+  // matmul() runs them there (engine/backend/cpu/onednn_gemm.h).
+  CpuBackend(int threads, ActPrecision act, CpuGemm gemm = {});
   ~CpuBackend() override;
 
   std::string device() const override { return "cpu"; }
@@ -71,10 +76,15 @@ class CpuBackend final : public engine::Backend {
   int64_t kv_elem() const { return kv_.type == engine::KvType::f16 ? 2 : 4; }
   template <class Fn>
   void over_rows(int64_t n, const Fn& fn);
+  void convert_for_onednn();  // --cpu-gemm onednn: converts and registers onednn_pending_
+
 
   ThreadPool pool_;
   ActPrecision act_;
   std::deque<std::vector<WeightView>> views_;  // Mat::h points at one of these vectors' data
+  CpuGemm gemm_;
+  std::vector<const WeightView*> onednn_pending_;  // dense matrices not yet converted
+  std::vector<std::unique_ptr<OnednnGemm>> onednn_;  // registered while they live
   // key/value storage
   engine::KvLayout kv_;
   std::vector<std::unique_ptr<uint64_t[]>> blocks_;  // 8-byte aligned storage

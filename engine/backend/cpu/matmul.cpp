@@ -4,6 +4,7 @@
 #include "engine/backend/cpu/act_quant.h"
 #include "engine/backend/cpu/gemm_vnni.h"
 #include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/onednn_gemm.h"
 #include "engine/quant/blocks.h"
 #include "engine/quant/quant.h"
 
@@ -322,6 +323,7 @@ void matmul_isa(Isa isa, const WeightView& w, const float* x, int64_t n_tok, flo
 }
 
 void matmul(const WeightView& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  if (onednn_matmul(w, x, n_tok, y, pool)) return;  // weights registered by --cpu-gemm onednn
   matmul_isa(selected_isa(), w, x, n_tok, y, pool);
 }
 
@@ -354,6 +356,11 @@ SmallBatch small_batch(Isa isa, const WeightView& w, const float* x, int64_t n_t
 }  // namespace
 
 void matmul_shared(const MatmulOut* outs, int n_outs, const float* x, int64_t n_tok, ThreadPool& pool) {
+  for (int i = 0; i < n_outs; ++i) {
+    if (!onednn_registered(*outs[i].w)) continue;  // --cpu-gemm onednn: one product each
+    for (int j = 0; j < n_outs; ++j) matmul(*outs[j].w, x, n_tok, outs[j].y, pool);
+    return;
+  }
   const Isa isa = selected_isa();
   // One pass needs one type, width and precision, and valid shapes (matmul_isa computes,
   // or rejects with its errors, everything else).
