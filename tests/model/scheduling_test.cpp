@@ -270,7 +270,7 @@ TEST_CASE("scheduling: generation shares prompt prefixes, decodes sequences toge
   }
 }
 
-TEST_CASE("--kv-type f16: half the KV memory per block, results within the rounding of keys and values") {
+TEST_CASE("kv-type f16 (--kv-type): half the KV memory per block, results within the rounding of keys and values") {
   engine::LoadOptions o32 = opts(true), o16 = opts(true);
   o16.kv_type = "f16";
   engine::CpuModel m32(model_file(), o32), m16(model_file(), o16);

@@ -29,7 +29,7 @@ std::string read_file(const std::string& path) {
 }
 
 // The fixture's template as the CPU model renders it (jinja::TemplateError becomes
-// engine::ChatTemplateError, as CpuModel::apply_chat_template does).
+// engine::ChatTemplateError, as runtime::Engine::apply_chat_template does).
 suites::ChatRenderFn fixture_render(const std::string& name, std::string* source) {
   jinja::Context special;
   if (name == "smollm2-instruct") {
