@@ -28,7 +28,8 @@ std::string text_of(const nlohmann::json& c) {
   if (c.contains("text")) return c["text"].get<std::string>();
   const std::string hex = c["bytes_hex"].get<std::string>();
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
