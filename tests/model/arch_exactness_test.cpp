@@ -75,7 +75,7 @@ TEST_CASE("long positions past 8192 match the fp64 reference") {
 #if defined(__SANITIZE_ADDRESS__)
   // Same code paths as the short cases above; only the positions differ. Debug + ASan runs the
   // O(n^2) fp64 reference over 8,320 positions in ~8 min per model (measured), the release
-  // build in ~7 s.
+  // build all three in 21 s (measured; 51 s on the loaded machine).
   WARN("skipped under the sanitizers (about 25 min there); the release build checks positions past 8192");
   return;
 #endif
