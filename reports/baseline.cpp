@@ -95,6 +95,7 @@ json baseline_json(const RunData& d) {
   for (const auto& s : d.samples) {
     json e = {{"scores", s.scores}, {"prompt_hash", s.prompt_hash}};
     for (auto it = s.corpus_stats.begin(); it != s.corpus_stats.end(); ++it) e[it.key()] = it.value();
+    if (!s.category.empty()) e["category"] = s.category;
     samples[s.doc_id] = e;
   }
   return {{"schema", "yardstick-baseline"}, {"schema_version", kBaselineSchemaVersion}, {"run", run},
@@ -142,6 +143,8 @@ RunData baseline_from_json(const json& j, const std::string& source) {
     if (!sc.is_object()) fail(ErrorKind::format, "{}: sample {}.scores should be an object", source, v.doc_id);
     for (auto s = sc.begin(); s != sc.end(); ++s) v.scores[s.key()] = rd.number(s.value(), "sample " + v.doc_id + " score " + s.key());
     v.prompt_hash = it.value().value("prompt_hash", "");
+    if (it.value().contains("category") && it.value()["category"].is_string())
+      v.category = it.value()["category"].get<std::string>();
     for (const char* key : {"bleu_stats", "chrf_stats"})
       if (it.value().contains(key) && it.value()[key].is_array()) v.corpus_stats[key] = it.value()[key];
     d.samples.push_back(std::move(v));

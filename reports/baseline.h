@@ -10,7 +10,8 @@
 //   "metrics": [{"name", "value", "stderr" (number|null), "n", "headline"}],
 //   "perf": [{"name", "value", "unit", "repetitions", "median", "stddev"}],
 //   "samples": {"<doc_id>": {"scores": {"acc": 1}, "prompt_hash": "...",
-//                            "bleu_stats": [...], "chrf_stats": [...]  (WMT only)}}
+//                            "bleu_stats": [...], "chrf_stats": [...]  (WMT only),
+//                            "category": "stem"  (MMLU; optional)}}
 // }
 #pragma once
 

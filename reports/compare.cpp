@@ -97,16 +97,16 @@ std::optional<PairedResult> paired_for_metric(const RunData& base, const RunData
   auto pairs = shared(base, cand);
   if (pairs.empty()) return std::nullopt;
   if (metric == "bleu" || metric == "chrf") return corpus_paired(pairs, metric);
-  std::string key = metric, prefix;
+  std::string key = metric, group;
   if (!pairs.front().first->scores.count(metric)) {
     size_t slash = metric.find('/');
     if (slash == std::string::npos) return std::nullopt;
     key = metric.substr(0, slash);
-    prefix = metric.substr(slash + 1) + "/";
+    group = metric.substr(slash + 1);
   }
   std::vector<double> a, b;
   for (const auto& [x, y] : pairs) {
-    if (!prefix.empty() && !starts_with(x->doc_id, prefix)) continue;
+    if (!group.empty() && !starts_with(x->doc_id, group + "/") && x->category != group) continue;
     auto ix = x->scores.find(key), iy = y->scores.find(key);
     if (ix == x->scores.end() || iy == y->scores.end()) continue;
     a.push_back(ix->second);
@@ -200,10 +200,14 @@ Comparison compare_runs(std::vector<RunData> runs, const std::string& by, bool a
     std::stable_sort(runs.begin() + 1, runs.end(),
                      [&](const RunData& a, const RunData& b) { return run_attribute(a, by) < run_attribute(b, by); });
   }
+  std::map<std::string, int> seen;
   for (const auto& r : runs) {
     std::string label = by.empty() ? r.run.id.substr(0, 8) : by + "=" + run_attribute(r, by);
     c.labels.push_back(label);
+    ++seen[label];
   }
+  for (size_t i = 0; i < runs.size(); ++i)  // several runs share a --by value: tell them apart
+    if (seen[c.labels[i]] > 1) c.labels[i] += " (" + runs[i].run.id.substr(0, 8) + ")";
   std::vector<std::string> names;
   std::map<std::string, bool> headline;
   for (const auto& r : runs)
@@ -211,14 +215,22 @@ Comparison compare_runs(std::vector<RunData> runs, const std::string& by, bool a
       if (!headline.count(m.name)) names.push_back(m.name);
       headline[m.name] = headline[m.name] || m.headline;
     }
+  SampleGroups groups;
+  for (const auto& r : runs) {
+    SampleGroups g = sample_groups(r.samples);
+    groups.prefixes.insert(g.prefixes.begin(), g.prefixes.end());
+    groups.categories.insert(g.categories.begin(), g.categories.end());
+  }
+  std::map<std::string, MetricGroup> group;
+  for (const auto& name : names) group[name] = metric_group(name, headline[name], groups);
   std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
-    if (headline[a] != headline[b]) return headline[a];
-    return a < b;
+    return metric_order_less(a, group[a], b, group[b]);
   });
   for (const auto& name : names) {
     MetricRow row;
     row.name = name;
     row.headline = headline[name];
+    row.group = group[name];
     bool fraction = true;
     for (const auto& r : runs) {
       MetricCell cell;

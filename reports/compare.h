@@ -5,6 +5,7 @@
 #pragma once
 
 #include "reports/drift.h"
+#include "reports/metric_groups.h"
 #include "reports/paired_tests.h"
 #include "reports/run_data.h"
 
@@ -23,8 +24,9 @@ bool is_fraction_metric(const std::string& metric, double a, double b);
 // The paired test of one metric between two runs, on the documents both have; nullopt
 // when the samples do not carry that metric (e.g. pass@10, or a metric of a file).
 // Metric -> samples: a score key of the same name; "bleu"/"chrf" from the segment
-// statistics (paired bootstrap of the corpus score); "key/subject" -> score "key" of the
-// documents whose id starts with "subject/".
+// statistics (paired bootstrap of the corpus score); "key/G" -> score "key" of the
+// documents whose id starts with "G/" (a subject) or whose sample category is G (MMLU's
+// "acc/stem").
 std::optional<PairedResult> paired_for_metric(const RunData& base, const RunData& cand, const std::string& metric);
 
 // Refuses (ys::Error invalid_input, naming the field) runs whose suite, protocol_version,
@@ -41,6 +43,7 @@ struct MetricCell {
 struct MetricRow {
   std::string name;
   bool headline = false;
+  MetricGroup group = MetricGroup::aggregate;
   std::vector<MetricCell> cells;                    // one per run
   std::vector<std::optional<PairedResult>> diffs;   // one per run; [0] is always empty
   bool fraction = false;
@@ -56,7 +59,7 @@ struct PerfRow {
 struct Comparison {
   std::vector<RunData> runs;        // runs[0] is the reference
   std::vector<std::string> labels;  // column label per run (--by attribute or short id)
-  std::vector<MetricRow> metrics;   // headline first, then by name
+  std::vector<MetricRow> metrics;   // headline, categories, aggregates, subjects (metric_order_less)
   std::vector<PerfRow> perf;
   std::vector<std::optional<Drift>> drift;  // one per run; [0] is always empty
   std::vector<std::string> notes;   // mismatches allowed with --allow-mismatch

@@ -1,9 +1,7 @@
 #include "reports/compare_report.h"
 
 #include "reports/escape.h"
-#include "reports/html_page.h"
 #include "reports/json_report.h"
-#include "reports/svg.h"
 
 #include <fmt/format.h>
 
@@ -19,6 +17,10 @@ double scale(bool fraction) { return fraction ? 100.0 : 1.0; }
 
 json opt(std::optional<double> v) { return v ? json(*v) : json(nullptr); }
 
+}  // namespace
+
+namespace detail {
+
 std::string run_caption(const RunData& r) {
   return fmt::format("{} · {} · {} · quant {} · threads {}", r.run.id.substr(0, 13), r.run.suite,
                      run_attribute(r, "model"), r.run.quant.empty() ? "-" : r.run.quant,
@@ -31,6 +33,13 @@ std::string output_text(const std::string& output_json) {
   if (j.is_array() && !j.empty() && j[0].is_string()) return j[0].get<std::string>();
   return output_json;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::output_text;
+using detail::run_caption;
 
 std::string sci(double v) { return v == 0 ? "0" : fmt::format("{:.3g}", v); }
 
@@ -82,6 +91,10 @@ std::string drift_markdown(const Comparison& c) {
   return out + "\n" + notes;
 }
 
+}  // namespace
+
+namespace detail {
+
 std::string drift_html(const Comparison& c) {
   std::string b = std::string("<h2>Numerical drift vs the reference</h2>\n<p class=\"meta\">") + html_escape(kDriftExplain) +
                   "</p>\n<div class=\"tw\"><table id=\"drift\"><thead><tr><th>run</th>";
@@ -102,7 +115,7 @@ std::string drift_html(const Comparison& c) {
   return b + "</tbody></table></div>\n<ul class=\"meta\">\n" + notes + "</ul>\n";
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string metric_value_text(const MetricCell& cell, bool fraction) {
   if (!cell.present) return "-";
@@ -168,78 +181,6 @@ std::string compare_markdown(const Comparison& c, const std::vector<Flip>* flips
   return out;
 }
 
-std::string compare_html(const Comparison& c, const std::vector<Flip>* flips) {
-  std::string b = "<h1>Yardstick comparison</h1>\n<ul class=\"meta\">\n";
-  for (size_t i = 0; i < c.runs.size(); ++i)
-    b += fmt::format("<li><b>{}</b>{}: {}</li>\n", html_escape(c.labels[i]), i == 0 ? " (reference)" : "",
-                     html_escape(run_caption(c.runs[i])));
-  b += "</ul>\n";
-  for (const auto& n : c.notes) b += "<p class=\"note\">" + html_escape(n) + "</p>\n";
-  b += "<h2>Metrics</h2>\n<p class=\"meta\">Fraction metrics in %, ± stderr. Δ = run − reference in points, "
-       "95% CI and two-sided paired p (McNemar exact for 0/1 scores, paired bootstrap otherwise).</p>\n"
-       "<div class=\"tw\"><table id=\"metrics\"><thead><tr><th>metric</th>";
-  for (const auto& l : c.labels) b += "<th>" + html_escape(l) + "</th>";
-  for (size_t i = 1; i < c.labels.size(); ++i) b += "<th>Δ " + html_escape(c.labels[i]) + " [95% CI]</th><th>p</th>";
-  b += "</tr></thead><tbody>\n";
-  for (const auto& row : c.metrics) {
-    b += "<tr><td>" + std::string(row.headline ? "<b>" : "") + html_escape(row.name) + (row.headline ? "</b>" : "") + "</td>";
-    for (const auto& cell : row.cells)
-      b += "<td class=\"n\">" + metric_value_text(cell, row.fraction) + (cell.present ? fmt::format(" <small>n={}</small>", cell.n) : "") + "</td>";
-    for (size_t i = 1; i < row.diffs.size(); ++i) {
-      if (!row.diffs[i]) {
-        b += "<td class=\"n\">-</td><td class=\"n\">-</td>";
-        continue;
-      }
-      const auto& d = *row.diffs[i];
-      const char* cls = d.p < 0.05 ? (d.delta < 0 ? "fail" : "pass") : "";
-      b += fmt::format("<td class=\"n {}\">{}</td><td class=\"n\">{}</td>", cls, diff_text(d, row.fraction), p_value(d.p));
-    }
-    b += "</tr>\n";
-  }
-  b += "</tbody></table></div>\n";
-  for (const auto& row : c.metrics) {
-    if (!row.headline) continue;
-    std::vector<Bar> bars;
-    for (size_t i = 0; i < c.runs.size(); ++i)
-      if (row.cells[i].present)
-        bars.push_back({c.labels[i], row.cells[i].value * scale(row.fraction),
-                        row.cells[i].std_err ? std::optional<double>(*row.cells[i].std_err * scale(row.fraction)) : std::nullopt,
-                        fmt::format("n={}", row.cells[i].n)});
-    b += svg_bars(bars, row.name + " by run", row.name + (row.fraction ? " (%), error bars ± stderr" : " (points), ± stderr"),
-                  row.fraction ? 100 : 0);
-  }
-  b += "<h2>Performance</h2>\n<div class=\"tw\"><table id=\"perf\"><thead><tr><th>measure</th>";
-  for (const auto& l : c.labels) b += "<th>" + html_escape(l) + "</th>";
-  b += "</tr></thead><tbody>\n";
-  for (const auto& p : c.perf) {
-    b += "<tr><td>" + html_escape(p.name) + " (" + html_escape(p.unit) + ")</td>";
-    for (size_t i = 0; i < p.values.size(); ++i)
-      b += "<td class=\"n\">" + num(p.values[i]) + (p.spread[i] ? " ± " + num(p.spread[i]) : "") + "</td>";
-    b += "</tr>\n";
-  }
-  b += "</tbody></table></div>\n";
-  std::vector<Bar> tps;
-  for (size_t i = 0; i < c.runs.size(); ++i)
-    if (c.perf[0].values[i]) tps.push_back({c.labels[i], *c.perf[0].values[i], std::nullopt, ""});
-  if (!tps.empty()) b += svg_bars(tps, "Throughput by run", "tokens/s (tokens ÷ wall time)");
-  if (c.drift.size() > 1) b += drift_html(c);
-  if (flips) {
-    b += fmt::format("<h2>Flipped documents ({})</h2>\n<div class=\"tw\"><table id=\"flips\"><thead><tr><th>doc</th>"
-                     "<th>prompt hash</th><th>prompt</th><th>output A</th><th>output B</th><th>target</th><th>A→B</th>"
-                     "</tr></thead><tbody>\n", flips->size());
-    for (size_t i = 0; i < flips->size() && i < kMaxFlips * 4; ++i) {
-      const Flip& f = (*flips)[i];
-      b += fmt::format("<tr><td>{}</td><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><pre>{}</pre>"
-                       "</td><td><pre>{}</pre></td><td class=\"n\">{:g}→{:g}</td></tr>\n",
-                       html_escape(f.doc_id), html_escape(f.prompt_hash), html_escape(one_line(f.prompt, 300)),
-                       html_escape(one_line(output_text(f.output_a), 400)), html_escape(one_line(output_text(f.output_b), 400)),
-                       html_escape(one_line(f.target, 200)), f.score_a, f.score_b);
-    }
-    b += "</tbody></table></div>\n";
-  }
-  return html_page("Yardstick comparison", b);
-}
-
 json compare_json(const Comparison& c, const std::vector<Flip>* flips) {
   json runs = json::array(), metrics = json::array(), perf = json::array();
   for (const auto& r : c.runs) runs.push_back(run_json(r.run, r.hardware ? r.hardware->cpu_model : ""));
@@ -251,8 +192,8 @@ json compare_json(const Comparison& c, const std::vector<Flip>* flips) {
       diffs.push_back(d ? json{{"n", d->n}, {"delta", d->delta}, {"ci_low", d->ci_lo}, {"ci_high", d->ci_hi}, {"p", d->p},
                                {"test", d->test}, {"b", d->b}, {"c", d->c}}
                         : json(nullptr));
-    metrics.push_back({{"name", row.name}, {"headline", row.headline}, {"fraction", row.fraction}, {"values", values},
-                       {"diffs", diffs}});
+    metrics.push_back({{"name", row.name}, {"headline", row.headline}, {"group", metric_group_name(row.group)},
+                       {"fraction", row.fraction}, {"values", values}, {"diffs", diffs}});
   }
   for (const auto& p : c.perf) {
     json v = json::array(), s = json::array();

@@ -16,15 +16,20 @@ table{border-collapse:collapse;font-size:.88em;min-width:50%}
 th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}
+#summary-table td.scope{min-width:16em}#summary-table td.score{text-align:right}
 .note{background:#fff8c5;border:1px solid #d4a72c;padding:4px 8px;margin:4px 0}
 svg.chart{width:100%;max-width:760px;height:auto;display:block;margin:.4em 0}
 svg .ttl{font-size:14px;font-weight:600}svg .tick,svg .val,svg .plbl,svg .lgd{font-size:11px;fill:#333}
 svg .lbl{font-size:11px}svg .axt{font-size:12px;fill:#333}
-svg .grid{stroke:#e5e5e5}svg .axis{stroke:#333;stroke-width:1}svg .bar{fill:var(--bar)}svg .err{stroke:#111;stroke-width:1.2;fill:none}
+svg .grid{stroke:#e5e5e5}svg .zero{stroke:#555;stroke-dasharray:4 3}svg .band{fill:#f3f5f7}svg .grp{font-size:12px;font-weight:600}
+svg .better{fill:var(--ok);font-weight:600}svg .worse{fill:var(--bad);font-weight:600}svg .axis{stroke:#333;stroke-width:1}svg .bar{fill:var(--bar)}svg .err{stroke:#111;stroke-width:1.2;fill:none}
 .grid-cells{display:flex;flex-wrap:wrap;gap:2px}.cell{width:14px;height:14px;border-radius:2px}.cell.p{background:var(--ok)}.cell.f{background:var(--bad)}
 details{margin:.5em 0;border:1px solid var(--line);border-radius:4px;padding:4px 8px}summary{cursor:pointer;font-weight:600}
 pre{white-space:pre-wrap;word-break:break-word;font-size:.85em;margin:0}
-@media (max-width:600px){body{font-size:14px;padding:8px}th,td{padding:2px 4px}}
+@media (max-width:600px){body{font-size:14px;padding:8px}th,td{padding:2px 4px}
+#summary-table thead{display:none}#summary-table,#summary-table tbody,#summary-table tr{display:block;width:100%}
+#summary-table tr{border:1px solid var(--line);margin:0 0 6px;padding:4px}#summary-table td{display:inline-block;border:none;text-align:left}
+#summary-table td[data-label]::before{content:attr(data-label) ": ";color:var(--mut)}#summary-table td.score{text-align:left}#summary-table td:first-child,#summary-table td.scope{display:block;min-width:0}}
 @media print{body{max-width:none;font-size:11px}details{border:none}details>*{display:block}.tw{overflow:visible}h2{break-after:avoid}svg.chart,table{break-inside:avoid}}
 )css";
 

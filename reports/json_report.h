@@ -8,7 +8,7 @@
 //    "runs": [RUN...],                       // runs[0] is the reference
 //    "labels": ["..."],                      // one per run
 //    "notes": ["runs A and B differ in ..."],
-//    "metrics": [{"name", "headline", "fraction",
+//    "metrics": [{"name", "headline", "group": "headline"|"category"|"aggregate"|"subject", "fraction",
 //                 "values": [{"value", "stderr", "n"} | null, ...],     // one per run
 //                 "diffs": [null, DIFF | null, ...]}],                  // vs runs[0]
 //    "perf": [{"name", "unit", "values": [number|null...], "spread": [number|null...]}],
@@ -29,6 +29,9 @@
 // report (`yardstick report --format json`), schema "yardstick-report", version 1:
 //   {"schema", "schema_version", "db",
 //    "runs": [RUN + {"headline": METRIC|null, "tokens_per_s", "metrics": [METRIC...],
+//                    "headline_interval": {"low", "high", "method": "normal"|"wilson"}|null,
+//                    "docs": documents stored, "full_docs": documents in the full test set|null,
+//                    "sample_scope": "57 of 14,042 questions (0.4%); full run ≈ ...",
 //                    "perf": [PERF...], "problems": [{"doc_id", "pass"}] (HumanEval)}],
 //    "hardware": [{"id", "cpu_model", "cores", "memory_bytes", "gpus"}],
 //    "kernels": [{"name", "shape", "dtype", "isa", "ns_per_iter", "gb_per_s", "gflop_per_s",

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -25,6 +26,9 @@ std::string headline_text(const RunSummary& r) {
          (r.headline->std_err ? fmt::format(" ± {:.2f}", *r.headline->std_err * s) : "") + (s == 100 ? " %" : "");
 }
 
+// Runs stored before the real thread count was recorded say 0 (= all cores).
+std::string threads_text(const RunSummary& r) { return r.threads == "0" ? "all" : r.threads; }
+
 std::string kernel_shape(const store::KernelRecord& k) { return one_line(k.shape_json, 60); }
 
 std::string td(const std::string& s, bool numeric = false) {
@@ -36,7 +40,7 @@ std::string runs_table_html(const Overview& o) {
                   "<th>hardware</th><th>headline</th><th>n</th><th>tokens/s</th><th>wall (s)</th><th>status</th><th>run</th>"
                   "</tr></thead><tbody>\n";
   for (const auto& r : o.runs)
-    b += "<tr>" + td(r.model) + td(r.run.suite) + td(r.run.quant) + td(r.threads, true) + td(r.cpu_model) +
+    b += "<tr>" + td(r.model) + td(r.run.suite) + td(r.run.quant) + td(threads_text(r), true) + td(r.cpu_model) +
          td(headline_text(r), true) + td(r.headline ? std::to_string(r.headline->n) : "-", true) +
          td(num(r.tokens_per_s, 1), true) + td(num(r.run.wall_s, 1), true) + td(r.run.status) +
          "<td><a href=\"#run-" + html_escape(r.run.id) + "\"><code>" + html_escape(r.run.id.substr(0, 8)) + "</code></a></td></tr>\n";
@@ -48,13 +52,17 @@ std::string accuracy_vs_speed_html(const Overview& o) {
   for (const auto& r : o.runs) {
     if (!r.headline || !r.tokens_per_s) continue;
     double s = fraction(*r.headline) ? 100 : 1;
-    by_suite[r.run.suite + " · " + r.headline->name + (s == 100 ? " (%)" : "")].push_back(
-        {*r.tokens_per_s, r.headline->value * s, r.run.quant.empty() ? "?" : r.run.quant, r.model});
+    Point p{*r.tokens_per_s, r.headline->value * s, r.run.quant.empty() ? "?" : r.run.quant, r.model, std::nullopt,
+            std::nullopt};
+    if (r.headline_ci) p.y_lo = r.headline_ci->lo * s, p.y_hi = r.headline_ci->hi * s;
+    by_suite[r.run.suite + " · " + r.headline->name + (s == 100 ? " (%)" : "")].push_back(p);
   }
   std::string b;
-  for (const auto& [title, pts] : by_suite)
-    b += svg_scatter(pts, "Accuracy vs throughput: " + title, "throughput (tokens/s)", title);
-  return b.empty() ? "<p class=\"meta\">No finished runs with both a headline metric and a throughput.</p>\n" : b;
+  for (const auto& [title, pts] : by_suite)  // one point is not a comparison: the summary shows it
+    if (pts.size() >= 2) b += svg_scatter(pts, "Accuracy vs throughput: " + title, "throughput (tokens/s)", title + ", 95% interval");
+  return b.empty() ? "<p class=\"meta\">No suite has two runs with a headline metric and a throughput yet (run it at "
+                     "another quantization or on another machine to compare).</p>\n"
+                   : b;
 }
 
 std::string hardware_html(const Overview& o) {
@@ -83,19 +91,36 @@ std::string drill_down_html(const RunSummary& r, bool open) {
   b += "<p class=\"meta\">run <code>" + html_escape(r.run.id) + "</code> · created " + html_escape(r.run.created_at) +
        " · protocol " + html_escape(r.run.protocol_version) + " · code " + html_escape(r.run.code_version) + "</p>\n";
   if (!r.run.error.empty()) b += "<p class=\"note\">error: " + html_escape(r.run.error) + "</p>\n";
-  std::vector<Bar> subjects;
-  b += "<div class=\"tw\"><table class=\"metrics\"><thead><tr><th>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>"
-       "</thead><tbody>\n";
+  std::vector<Bar> categories, subjects;
+  std::string table = "<div class=\"tw\"><table class=\"metrics\"><thead><tr><th>metric</th><th>value</th><th>± stderr</th>"
+                      "<th>n</th></tr></thead><tbody>\n";
   size_t rows = 0;
-  for (const auto& m : r.metrics) {
-    if (m.name.rfind("acc/", 0) == 0) subjects.push_back({m.name.substr(4), m.value * 100, m.std_err ? std::optional<double>(*m.std_err * 100) : std::nullopt, fmt::format("n={}", m.n)});
-    if (!m.headline && rows >= 12) continue;
+  const bool has_categories = std::count(r.groups.begin(), r.groups.end(), MetricGroup::category) > 0;
+  for (size_t i = 0; i < r.metrics.size(); ++i) {
+    const auto& m = r.metrics[i];
+    const MetricGroup g = i < r.groups.size() ? r.groups[i] : MetricGroup::aggregate;
+    if (g == MetricGroup::subject || g == MetricGroup::category || (g == MetricGroup::headline && has_categories)) {
+      const double s = fraction(m) ? 100 : 1;
+      Bar bar{g == MetricGroup::headline ? m.name + " (all)" : m.name, m.value * s,
+              m.std_err ? std::optional<double>(*m.std_err * s) : std::nullopt, fmt::format("n={}", m.n)};
+      (g == MetricGroup::subject ? subjects : categories).push_back(bar);
+    }
+    if (g == MetricGroup::subject || (!m.headline && rows >= 12)) continue;  // subjects: folded below
     ++rows;
-    b += "<tr>" + td(m.name) + td(fmt::format("{:.4f}", m.value), true) + td(num(m.std_err, 4), true) + td(std::to_string(m.n), true) + "</tr>\n";
+    table += "<tr>" + td(m.name) + td(fmt::format("{:.4f}", m.value), true) + td(num(m.std_err, 4), true) +
+             td(std::to_string(m.n), true) + "</tr>\n";
   }
-  b += "</tbody></table></div>\n";
-  if (r.metrics.size() > rows) b += fmt::format("<p class=\"meta\">{} more metrics: yardstick show {}</p>\n", r.metrics.size() - rows, html_escape(r.run.id));
-  if (!subjects.empty()) b += svg_bars(subjects, "MMLU accuracy per subject / category", "accuracy (%), ± stderr", 100);
+  if (rows) b += table + "</tbody></table></div>\n";
+  for (const auto& p : r.perf)  // benchmark runs: their measures instead of metrics
+    if (r.metrics.empty()) b += "<p class=\"meta\">" + html_escape(p.name) + ": " + num(p.median ? *p.median : p.value, 2) + " " +
+                                html_escape(p.unit) + (p.stddev ? " ± " + num(p.stddev, 2) : "") + "</p>\n";
+  if (r.metrics.size() > rows + subjects.size())
+    b += fmt::format("<p class=\"meta\">{} more metrics: yardstick show {}</p>\n", r.metrics.size() - rows - subjects.size(),
+                     html_escape(r.run.id));
+  if (!categories.empty()) b += svg_bars(categories, "Accuracy by category", "accuracy (%), ± stderr", 100);
+  if (!subjects.empty())
+    b += fmt::format("<details class=\"subjects\"><summary>Per subject ({})</summary>\n", subjects.size()) +
+         svg_bars(subjects, "Accuracy per subject", "accuracy (%), ± stderr", 100) + "</details>\n";
   if (!r.problems.empty()) {
     size_t passed = 0;
     b += "<h3>HumanEval problems (green = pass@1 &gt; 0)</h3>\n<div class=\"grid-cells\">";
@@ -154,6 +179,7 @@ std::string perf_html(const Overview& o) {
 std::string overview_html(const Overview& o) {
   std::string b = "<h1>Yardstick report</h1>\n<p class=\"meta\">store " + html_escape(o.db_path) +
                   fmt::format(" · {} runs · {} machines · {} kernel results</p>\n", o.runs.size(), o.hardware.size(), o.kernels.size());
+  b += detail::summary_html(o);
   b += "<h2>Runs: models × suites × settings</h2>\n" + runs_table_html(o);
   b += "<h2>Accuracy vs throughput (labels: quantization)</h2>\n" + accuracy_vs_speed_html(o);
   b += "<h2>Same model across hardware</h2>\n" + hardware_html(o);
@@ -168,10 +194,11 @@ std::string overview_html(const Overview& o) {
 std::string overview_markdown(const Overview& o) {
   std::string out = fmt::format("### Yardstick report\n\nstore `{}` · {} runs · {} machines\n\n", md_cell(o.db_path, 120),
                                 o.runs.size(), o.hardware.size());
+  out += detail::summary_markdown(o);
   out += "| model | suite | quant | threads | hardware | headline | tokens/s | status | run |\n|---|---|---|---:|---|---:|---:|---|---|\n";
   for (const auto& r : o.runs)
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | `{}` |\n", md_cell(r.model, 40), md_cell(r.run.suite),
-                       md_cell(r.run.quant), md_cell(r.threads), md_cell(r.cpu_model, 40), md_cell(headline_text(r)),
+                       md_cell(r.run.quant), md_cell(threads_text(r)), md_cell(r.cpu_model, 40), md_cell(headline_text(r)),
                        num(r.tokens_per_s, 1), md_cell(r.run.status), md_cell(r.run.id.substr(0, 8)));
   if (!o.kernels.empty()) {
     out += "\n| kernel | shape | dtype | isa | GB/s | GFLOP/s | peak |\n|---|---|---|---|---:|---:|---:|\n";
@@ -197,6 +224,12 @@ json overview_json(const Overview& o) {
     json j = run_json(r.run, r.cpu_model);
     j["headline"] = r.headline ? metric_json(*r.headline) : json(nullptr);
     j["tokens_per_s"] = r.tokens_per_s ? json(*r.tokens_per_s) : json(nullptr);
+    j["headline_interval"] = r.headline_ci ? json{{"low", r.headline_ci->lo}, {"high", r.headline_ci->hi},
+                                                  {"method", r.headline_ci->method}}
+                                           : json(nullptr);
+    j["docs"] = r.docs;
+    j["full_docs"] = r.full_docs ? json(*r.full_docs) : json(nullptr);
+    j["sample_scope"] = sample_scope_text(r);
     j["metrics"] = json::array();
     for (const auto& m : r.metrics) j["metrics"].push_back(metric_json(m));
     j["perf"] = json::array();

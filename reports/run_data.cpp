@@ -63,6 +63,7 @@ SampleView to_view(const store::SampleRecord& r) {
   if (ex.is_object()) {
     for (const char* key : {"bleu_stats", "chrf_stats"})
       if (ex.contains(key) && ex[key].is_array()) v.corpus_stats[key] = ex[key];
+    if (ex.contains("category") && ex["category"].is_string()) v.category = ex["category"].get<std::string>();
   }
   v.prompt_excerpt = prompt_excerpt(r.request_json);
   v.output = r.output_json;

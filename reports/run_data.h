@@ -23,6 +23,7 @@ struct SampleView {
   std::string prompt_excerpt;  // empty when loaded from a baseline file
   std::string output;          // the output JSON text (may be empty for baseline files)
   std::string target;
+  std::string category;        // the sample's extra "category" (MMLU), or ""
 };
 
 struct RunData {

@@ -28,6 +28,7 @@ std::string group_key(const store::RunRecord& r, int n) {
   json s = json::parse(r.settings_json, nullptr, false);
   if (!s.is_object()) return "";
   s["shard"] = "";
+  s.erase("threads");  // recorded as the count each machine used; it does not change results
   return json::array({r.kind, r.suite, r.model_sha256, r.quant, s.dump(), r.dataset_json, r.protocol_json,
                       r.protocol_version, r.code_version, r.seed, n})
       .dump();

@@ -85,6 +85,7 @@ std::string svg_scatter(const std::vector<Point>& points, const std::string& tit
   for (const auto& p : points) {
     if (std::isfinite(p.x)) xmax = std::max(xmax, p.x);
     if (std::isfinite(p.y)) ymax = std::max(ymax, p.y);
+    if (p.y_lo && p.y_hi && std::isfinite(*p.y_hi)) ymax = std::max(ymax, *p.y_hi);
   }
   double xs = nice_step(xmax > 0 ? xmax : 1, 5), ys = nice_step(ymax > 0 ? ymax : 1, 5);
   xmax = std::max(xs, std::ceil(xmax / xs - 1e-9) * xs);
@@ -115,6 +116,12 @@ std::string svg_scatter(const std::vector<Point>& points, const std::string& tit
     if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
     const double dy = -6.0 + 12.0 * static_cast<double>(k++ % 3);  // stagger labels of nearby points
     const char* color = series_color(series[p.series]);
+    if (p.y_lo && p.y_hi && std::isfinite(*p.y_lo) && std::isfinite(*p.y_hi)) {
+      const double x = px(p.x), y0 = py(*p.y_lo), y1 = py(*p.y_hi);
+      s += fmt::format("<path d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} {2:.1f}H{4:.1f}\" "
+                       "stroke=\"{5}\" stroke-width=\"1.5\" fill=\"none\"/>",
+                       x, y0, y1, x - 4, x + 4, color);
+    }
     s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"><title>{}: {} ({:g}, {:g})</title></circle>",
                      px(p.x), py(p.y), color, html_escape(p.series), html_escape(p.label), p.x, p.y);
     s += text(px(p.x) + 7, py(p.y) + dy, p.label, "start", "plbl") + "\n";
@@ -124,6 +131,58 @@ std::string svg_scatter(const std::vector<Point>& points, const std::string& tit
     s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"/>", left + plot_w + 20, ly, series_color(i));
     s += text(left + plot_w + 30, ly + 4, one_line(name, 26), "start", "lgd") + "\n";
     ly += 18;
+  }
+  return s + "</svg>\n";
+}
+
+std::string svg_forest(const std::vector<ForestRow>& rows, const std::string& title, const std::string& axis) {
+  const double label_w = 210, plot_w = 360, right = 190, row_h = 18, top = 30, axis_h = 42;
+  double m = 0;
+  for (const auto& r : rows)
+    for (double v : {r.estimate, r.lo, r.hi})
+      if (std::isfinite(v)) m = std::max(m, std::fabs(v));
+  if (!(m > 0)) m = 1;
+  const double step = nice_step(m, 3);
+  m = std::ceil(m / step - 1e-9) * step;
+  auto xpos = [&](double v) { return label_w + plot_w * (std::clamp(v, -m, m) + m) / (2 * m); };
+  size_t lines = 0;
+  for (size_t i = 0; i < rows.size(); ++i) lines += (i == 0 || rows[i].group != rows[i - 1].group) ? 2 : 1;
+  const double y_axis = top + row_h * static_cast<double>(lines);
+  const double w = label_w + plot_w + right, h = y_axis + axis_h;
+  std::string s = fmt::format(
+      "<svg class=\"chart forest\" viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" aria-label=\"{}\" "
+      "xmlns=\"http://www.w3.org/2000/svg\">\n<title>{}</title>\n",
+      w, h, html_escape(title), html_escape(title));
+  s += text(w / 2, 18, title, "middle", "ttl") + "\n";
+  for (double t = -m; t <= m + step / 2; t += step) {
+    s += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" class=\"grid\"/>", xpos(t), top, y_axis + 4);
+    s += text(xpos(t), y_axis + 16, (t > 1e-12 ? "+" : "") + tick_label(t), "middle", "tick");
+  }
+  s += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>", label_w, label_w + plot_w, y_axis);
+  s += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2:.1f}\" class=\"zero\"/>\n", xpos(0), top, y_axis);
+  s += text(label_w + plot_w / 2, y_axis + 34, axis, "middle", "axt") + "\n";
+  double y = top;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const ForestRow& r = rows[i];
+    if (i == 0 || r.group != rows[i - 1].group) {
+      s += fmt::format("<rect x=\"0\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{}\" class=\"band\"/>", y + 1, w, row_h - 2);
+      s += text(6, y + 13, one_line(r.group, 60), "start", "grp") + "\n";
+      y += row_h;
+    }
+    const double ym = y + row_h / 2;
+    const char* color = series_color(r.series);
+    s += fmt::format("<g class=\"frow\" data-group=\"{}\" data-run=\"{}\" data-delta=\"{:.6g}\" data-lo=\"{:.6g}\" "
+                     "data-hi=\"{:.6g}\">",
+                     html_escape(r.group), html_escape(r.label), r.estimate, r.lo, r.hi);
+    s += text(label_w - 8, y + 13, one_line(r.label, 32), "end", "lbl");
+    s += fmt::format("<path d=\"M{0:.1f} {1:.1f}H{2:.1f}M{0:.1f} {3:.1f}V{4:.1f}M{2:.1f} {3:.1f}V{4:.1f}\" stroke=\"{5}\" "
+                     "stroke-width=\"2\" fill=\"none\"/>",
+                     xpos(r.lo), ym, xpos(r.hi), ym - 4, ym + 4, color);
+    s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"8\" height=\"8\" fill=\"{}\"/>", xpos(r.estimate) - 4, ym - 4, color);
+    const char* cls = r.verdict > 0 ? "val better" : r.verdict < 0 ? "val worse" : "val";
+    s += text(label_w + plot_w + 8, y + 13, fmt::format("{:+.2f} [{:+.2f}, {:+.2f}]", r.estimate, r.lo, r.hi), "start", cls);
+    s += "</g>\n";
+    y += row_h;
   }
   return s + "</svg>\n";
 }

@@ -298,6 +298,7 @@ SuiteOutcome Pipeline::run_suite(const std::string& suite, const std::string& re
 
   RunSettings for_record = settings_;
   for_record.suites = {suite};
+  if (m.info().threads > 0) for_record.threads = m.info().threads;  // the count used, not 0 = all cores
   store::RunRecord rec;
   rec.kind = task->compares_models() ? "quant" : "eval";
   rec.suite = suite;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The front door: set up what is missing, build, then a short default sweep on the
-# default model (SmolLM2-135M-Instruct Q4_1): MMLU, GSM8K, HumanEval and WMT subsets and
-# the engine benchmark, all stored in results.db, then the HTML report.
+# The front door: set up what is missing, build the yardstick binary (the tests are built by
+# tools/test.sh), then a short default sweep on the default model (SmolLM2-135M-Instruct
+# Q4_1): one MMLU question from each of the 57 subjects, GSM8K, HumanEval and WMT subsets
+# and the engine benchmark, all stored in results.db, then the HTML report, which opens with
+# each score, its 95% interval and how far the sample is from a full run.
 #   tools/main.sh [--model M] [--db results.db] [--out reports-out]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,14 +19,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 tools/setup.sh
-echo "== building (first time: several minutes) =="
-tools/build.sh build >/dev/null
+echo "== building the yardstick binary (first time: several minutes) =="
+tools/build.sh build -- yardstick >/dev/null
 y=build/bin/yardstick
 tools/import-data.sh "$y"
 tag="quickstart-$(date -u +%Y%m%dT%H%M%S)"
 common=(--model "$model" --db "$db" --tag "$tag")
 echo "== evaluating $model (tag $tag) =="
-"$y" run "${common[@]}" --suite mmlu --limit 20
+"$y" run "${common[@]}" --suite mmlu --limit-per-subject 1
 "$y" run "${common[@]}" --suite gsm8k --limit 3
 "$y" run "${common[@]}" --suite humaneval --limit 3
 "$y" run "${common[@]}" --suite wmt16-ro-en --limit 10
@@ -33,5 +35,6 @@ echo "== engine benchmark =="
 mkdir -p "$out"
 "$y" report --db "$db" --format html -o "$out/report.html"
 "$y" report --db "$db" --format md -o "$out/report.md"
+sed -n '/^| suite /,/^$/p' "$out/report.md"
 echo
 echo "Report: $out/report.html (Markdown: $out/report.md); runs: $y list --db $db"

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -102,5 +103,76 @@ TEST_CASE("headless Chromium renders the HTML reports", "[reports][html][chromiu
     CHECK(png_distinct_bytes(bytes, w, h) > 20);
     CHECK(w == 1200);
     CHECK(h == 2000);
+  }
+}
+
+namespace {
+
+// A copy of `page` that opens every <details>, then writes the page's scroll width, the
+// viewport width and each table wrapper (.tw) wider than its box into <pre id="ys-measure">.
+// The copy drops the page's Content-Security-Policy (which forbids scripts) for the check.
+std::string measured_copy(std::string html) {
+  const size_t csp = html.find("<meta http-equiv=\"Content-Security-Policy\"");
+  REQUIRE(csp != std::string::npos);
+  html.erase(csp, html.find('>', csp) + 1 - csp);
+  const std::string script = R"js(<pre id="ys-measure"></pre><script>
+document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+var over = [];
+document.querySelectorAll('.tw').forEach(function (e, i) {
+  if (e.scrollWidth > e.clientWidth + 1) over.push((e.firstElementChild && e.firstElementChild.id || 'tw' + i) + ' ' + e.scrollWidth + ' vs ' + e.clientWidth);
+});
+document.getElementById('ys-measure').textContent = 'page=' + document.documentElement.scrollWidth + ' view=' + window.innerWidth + ' over=[' + over.join(', ') + ']';
+</script>)js";
+  html.insert(html.rfind("</body>"), script);
+  return html;
+}
+
+}  // namespace
+
+TEST_CASE("Chromium: the comparison of four runs and the report fit the page width", "[reports][html][chromium]") {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) {
+    WARN("chromium is not installed (tools/setup.sh installs it); skipping");
+    return;
+  }
+  TempDir dir;
+  auto st = ys::store::Store::open(dir.path / "r.db");
+  std::vector<ys::reports::RunData> runs;
+  const char* quants[] = {"q8_0", "q4_0", "q4_1", "q5_0"};
+  for (int k = 0; k < 4; ++k) {
+    FakeMmluRun f;
+    f.quant = quants[k];
+    for (int s = 0; s < 57; ++s) {
+      f.subjects.emplace_back("high_school_government_and_politics_" + std::to_string(s),
+                              s % 4 == 0 ? "stem" : s % 4 == 1 ? "humanities" : s % 4 == 2 ? "social_sciences" : "other");
+      std::vector<double> acc(5);
+      for (int i = 0; i < 5; ++i) acc[i] = (i + s + k) % 3 == 0 ? 1.0 : 0.0;
+      f.acc.push_back(acc);
+    }
+    runs.push_back(ys::reports::load_run(st, add_mmlu_run(st, f)));
+  }
+  const auto cmp = dir.path / "compare.html", page = dir.path / "report.html";
+  ys::reports::emit(measured_copy(ys::reports::compare_html(ys::reports::compare_runs(runs, "quant", false), nullptr)),
+                    cmp.string());
+  ys::reports::emit(measured_copy(ys::reports::overview_html(ys::reports::load_overview(st))), page.string());
+  for (const auto& f : {cmp, page}) {
+    for (int width : {1200, 500}) {  // 500: the narrowest window headless Chromium makes
+      INFO(f.string() << " at width " << width);
+      const auto dom = dir.path / "dom.html";
+      REQUIRE(run_cmd("timeout 120 " + chromium + " --headless --disable-gpu --no-sandbox --window-size=" +
+                      std::to_string(width) + ",2000 --dump-dom file://" + f.string() + " >" + dom.string() +
+                      " 2>/dev/null") == 0);
+      const std::string d = read_file(dom);
+      const size_t at = d.find("page=");
+      REQUIRE(at != std::string::npos);
+      const std::string m = d.substr(at, d.find("</pre>", at) - at);
+      INFO(m);
+      int page_w = 0, view_w = 0;
+      REQUIRE(std::sscanf(m.c_str(), "page=%d view=%d", &page_w, &view_w) == 2);
+      CHECK(view_w == width);
+      CHECK(page_w <= view_w);  // nothing runs off the right edge of the page
+      // On a desktop every table fits its box; on a phone a wide table may scroll inside it.
+      if (width == 1200) CHECK(m.find("over=[]") != std::string::npos);
+    }
   }
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <sys/wait.h>
@@ -57,6 +58,59 @@ std::string add_run(store::Store& st, const FakeRun& f) {
   double mean = n > 0 ? sum / n : 0;
   double se = n > 1 ? std::sqrt(mean * (1 - mean) / (n - 1)) : 0;
   st.set_metrics(id, {{"acc", mean, se, static_cast<int64_t>(n), true}, {"acc/subj", mean, se, static_cast<int64_t>(n), false}});
+  st.finish_run(id, "done", f.wall_s, f.tokens, "");
+  return id;
+}
+
+std::string add_mmlu_run(store::Store& st, const FakeMmluRun& f) {
+  store::RunRecord r;
+  r.suite = "mmlu";
+  r.model_path = "models/tiny.gguf";
+  r.model_sha256 = "ab";
+  r.quant = f.quant;
+  r.protocol_version = "1";
+  r.dataset_json = R"({"mmlu/test.csv":"00ff"})";
+  r.settings_json = f.settings_json;
+  std::string id = st.create_run(r);
+  std::vector<store::SampleRecord> samples;
+  std::map<std::string, std::vector<double>> by_category;
+  std::vector<double> all;
+  std::vector<store::MetricRecord> metrics;
+  double macro = 0;
+  auto mean_se = [](const std::vector<double>& xs) {
+    double n = static_cast<double>(xs.size()), m = 0;
+    for (double x : xs) m += x;
+    m /= n;
+    return std::make_pair(m, n > 1 ? std::sqrt(m * (1 - m) / (n - 1)) : 0.0);
+  };
+  for (size_t s = 0; s < f.subjects.size(); ++s) {
+    const auto& [subject, category] = f.subjects[s];
+    for (size_t i = 0; i < f.acc[s].size(); ++i) {
+      store::SampleRecord x;
+      x.doc_id = subject + "/" + std::to_string(i);
+      x.prompt_hash = "h" + subject + std::to_string(i);
+      x.request_json = nlohmann::json{{"context", "Question?"}}.dump();
+      x.output_json = nlohmann::json{{"pred", "A"}}.dump();
+      x.target = "A";
+      x.scores_json = nlohmann::json{{"acc", f.acc[s][i]}}.dump();
+      x.extra_json = nlohmann::json{{"subject", subject}, {"category", category}}.dump();
+      samples.push_back(x);
+      by_category[category].push_back(f.acc[s][i]);
+      all.push_back(f.acc[s][i]);
+    }
+    auto [m, se] = mean_se(f.acc[s]);
+    macro += m / static_cast<double>(f.subjects.size());
+    metrics.push_back({"acc/" + subject, m, se, static_cast<int64_t>(f.acc[s].size()), false});
+  }
+  for (const auto& [category, xs] : by_category) {
+    auto [m, se] = mean_se(xs);
+    metrics.push_back({"acc/" + category, m, se, static_cast<int64_t>(xs.size()), false});
+  }
+  auto [m, se] = mean_se(all);
+  metrics.push_back({"acc", m, se, static_cast<int64_t>(all.size()), true});
+  metrics.push_back({"acc_macro", macro, std::nullopt, static_cast<int64_t>(all.size()), false});
+  st.append_samples(id, samples);
+  st.set_metrics(id, metrics);
   st.finish_run(id, "done", f.wall_s, f.tokens, "");
   return id;
 }

@@ -32,6 +32,19 @@ struct FakeRun {
 // Writes a done run with samples, metrics acc (headline) and acc/subj, returns its id.
 std::string add_run(store::Store& st, const FakeRun& r);
 
+// An MMLU-shaped run: documents "<subject>/<i>" with extra {"subject", "category"} and a
+// 0/1 "acc" score each; metrics acc (headline, stderr of the mean), acc/<subject>,
+// acc/<category>, acc_macro, as the MMLU suite names them.
+struct FakeMmluRun {
+  std::string quant = "q8_0";
+  std::vector<std::pair<std::string, std::string>> subjects;  // subject, category
+  std::vector<std::vector<double>> acc;                       // per subject, per document
+  double wall_s = 10;
+  int64_t tokens = 1000;
+  std::string settings_json = R"({"threads":2,"device":"cpu","shard":""})";
+};
+std::string add_mmlu_run(store::Store& st, const FakeMmluRun& r);
+
 // n scores with `ones` ones first.
 std::vector<double> scores(size_t n, size_t ones);
 
