@@ -220,6 +220,7 @@ engine::Model& Pipeline::model() {
     lo.bos = settings_.bos;
     lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
+    lo.kv_type = settings_.kv_type;
     lo.cpu_gemm = settings_.cpu_gemm;
     model_ = open_model(settings_.model, lo, settings_.device);
     model_sha256_ = model_->info().sha256;
@@ -237,6 +238,7 @@ engine::Model& Pipeline::baseline_model() {
     lo.bos = settings_.bos;
     lo.parse_special = settings_.parse_special != "off";
     lo.deterministic = settings_.deterministic;
+    lo.kv_type = settings_.kv_type;
     baseline_ = open_model(settings_.model, lo, settings_.device);
   }
   return *baseline_;

@@ -82,6 +82,7 @@ std::map<std::string, Setter> config_setters(RunSettings& s, const std::string& 
   m["kv_memory"] = str("kv_memory", s.kv_memory);
   m["no_prefix_cache"] = boolean("no_prefix_cache", s.no_prefix_cache);
   m["deterministic"] = boolean("deterministic", s.deterministic);
+  m["kv_type"] = str("kv_type", s.kv_type);
   m["endpoint"] = str("endpoint", s.endpoint);
   m["remote_model"] = str("remote_model", s.remote_model);
   m["api_key_env"] = str("api_key_env", s.api_key_env);
@@ -120,7 +121,7 @@ nlohmann::json RunSettings::to_json() const {
           {"unsafe_no_sandbox", unsafe_no_sandbox},           {"baseline_quant", baseline_quant},
           {"text_file", text_file}, {"device", device},
           {"kv_memory", kv_memory}, {"no_prefix_cache", no_prefix_cache},
-          {"deterministic", deterministic},
+          {"deterministic", deterministic}, {"kv_type", kv_type},
           {"endpoint", endpoint}, {"remote_model", remote_model}, {"api_key_env", api_key_env},
           {"remote_api", remote_api}, {"remote_logprobs", remote_logprobs}, {"remote_max_stop", remote_max_stop},
           {"remote_one_prompt", remote_one_prompt}, {"remote_extra", remote_extra},
@@ -171,6 +172,7 @@ void add_run_flags(CLI::App& app, RunSettings& s, std::string& config_path) {
   app.add_option("--device", s.device, "cpu or cuda[:N] (when built with CUDA)");
   app.add_option("--kv-memory", s.kv_memory, "Budget for key/value caches, e.g. 4GiB (default 2GiB)");
   app.add_flag("--no-prefix-cache", s.no_prefix_cache, "Recompute every prompt from scratch (to measure the cache's gain)");
+  app.add_option("--kv-type", s.kv_type, "Key/value cache precision: f32 (default, exact) | f16 (half the memory)");
   app.add_option("--endpoint", s.endpoint, "Remote model: OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 "
                  "(or --model openai:URL#MODEL)");
   app.add_option("--remote-model", s.remote_model, "Remote model: the served model name (with --endpoint)");
@@ -285,8 +287,6 @@ void validate(const RunSettings& s) {
   if (s.parse_special == "off" && s.chat_template)
     fail(ErrorKind::invalid_input, "--parse-special off cannot be combined with --chat-template: the template's control "
          "tokens (<|im_start|>, ...) would be read as text");
-  if (s.parse_special == "off" && s.device != "cpu")
-    fail(ErrorKind::invalid_input, "--parse-special off: supported by the CPU engine only (got --device {})", s.device);
   if (s.parse_special == "off" && is_remote(s))
     fail(ErrorKind::invalid_input, "--parse-special off: a remote model's server tokenizes the prompts itself");
   if (s.fewshot_as_multiturn && !s.chat_template)

@@ -45,6 +45,7 @@ struct RunSettings {
   std::string kv_memory = "2GiB";    // KV cache budget, e.g. 4GiB, 512MiB
   bool no_prefix_cache = false;
   bool deterministic = false;        // CUDA: batch-invariant kernels (CPU: always so)
+  std::string kv_type = "f32";       // key/value cache precision: f32 | f16
   // Remote models (engine/remote, docs/remote.md): --model openai:URL#MODEL or these two.
   std::string endpoint;              // OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
   std::string remote_model;          // the served model name

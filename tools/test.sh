@@ -16,5 +16,6 @@ YARDSTICK_MODEL="$PWD/models/SmolLM2-135M-Instruct.Q4_1.gguf" \
 echo "== tests (ASan+UBSan, real model skipped) =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   YARDSTICK_MODEL=/nonexistent/skip-real-model-under-asan.gguf \
+  YARDSTICK_GEMMA_MODEL=/nonexistent/skip-real-model-under-asan.gguf \
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 echo "== all tests passed in $(( $(date +%s) - start )) s =="

@@ -2,6 +2,9 @@
 
 #include "common/error.h"
 #include "engine/gguf/gguf.h"
+#include "engine/model/architecture.h"
+
+#include <algorithm>
 
 namespace ys::engine {
 
@@ -49,8 +52,10 @@ void read_rope_scaling(const gguf::File& f, const std::string& a, HParams& h) {
 HParams read_hparams(const gguf::File& f) {
   HParams h;
   h.arch = f.get_string("general.architecture", "");
-  if (h.arch != "llama" && h.arch != "qwen2")
-    fail(ErrorKind::unsupported, "{}: general.architecture '{}' is not supported; expected llama or qwen2", f.path(), h.arch);
+  const std::vector<std::string> known = architecture_names();
+  if (std::find(known.begin(), known.end(), h.arch) == known.end())
+    fail(ErrorKind::unsupported, "{}: general.architecture '{}' is not supported; expected {}", f.path(), h.arch,
+         fmt::join(known, " or "));
   const std::string& a = h.arch;
   h.n_layer = required_int(f, a + ".block_count");
   h.n_embd = required_int(f, a + ".embedding_length");
@@ -62,10 +67,20 @@ HParams read_hparams(const gguf::File& f) {
   h.rope_freq_base = float(f.get_float(a + ".rope.freq_base", 10000.0));
   h.n_expert = int(f.get_uint(a + ".expert_count", 0));
   h.n_expert_used = int(f.get_uint(a + ".expert_used_count", 0));
-  h.neox_rope = a == "qwen2";
+  h.n_ff_exp = int(f.get_uint(a + ".expert_feed_forward_length", uint64_t(h.n_ff)));
+  h.neox_rope = a == "qwen2" || a == "qwen3" || a == "qwen3moe" || a == "gemma3";
   h.qkv_bias = a == "qwen2";
-  check(h.n_embd % h.n_head == 0, f, fmt::format("embedding_length {} not divisible by head_count {}", h.n_embd, h.n_head));
-  h.head_dim = h.n_embd / h.n_head;
+  if (f.find(a + ".attention.key_length")) {  // heads of their own size (Qwen3, Gemma 3)
+    h.head_dim = required_int(f, a + ".attention.key_length");
+    const uint64_t vl = f.get_uint(a + ".attention.value_length", uint64_t(h.head_dim));
+    check(vl == uint64_t(h.head_dim), f,
+          fmt::format("attention.value_length {} differs from attention.key_length {}", vl, h.head_dim));
+  } else {
+    check(h.n_embd % h.n_head == 0, f,
+          fmt::format("embedding_length {} not divisible by head_count {}", h.n_embd, h.n_head));
+    h.head_dim = h.n_embd / h.n_head;
+  }
+  check(h.n_ff_exp > 0 && h.n_ff_exp <= (1 << 24), f, fmt::format("expert_feed_forward_length {} out of range", h.n_ff_exp));
   h.n_rot = int(f.get_uint(a + ".rope.dimension_count", uint64_t(h.head_dim)));
   check(h.n_kv_head > 0 && h.n_head % h.n_kv_head == 0,
         f, fmt::format("head_count {} not a multiple of head_count_kv {}", h.n_head, h.n_kv_head));
@@ -79,8 +94,16 @@ HParams read_hparams(const gguf::File& f) {
   return h;
 }
 
-cpu::RopeParams HParams::rope_params() const {
-  cpu::RopeParams p;
+KvMemory kv_memory(const HParams& h, int64_t ctx, KvType kv) {
+  const int64_t block = KvLayout{}.block_tokens, elem = kv == KvType::f16 ? 2 : 4;
+  KvMemory m;
+  m.bytes_per_token = 2 * int64_t(h.n_layer) * h.n_kv_head * h.head_dim * elem;
+  m.bytes = (ctx + block - 1) / block * block * m.bytes_per_token;
+  return m;
+}
+
+RopeConfig HParams::rope_params() const {
+  RopeConfig p;
   p.n_rot = n_rot;
   p.neox = neox_rope;
   p.freq_base = rope_freq_base;

@@ -1,60 +1,44 @@
-// The Llama-family forward pass (llama, Mistral, SmolLM2, Llama 3, qwen2, sparse MoE).
+// The Llama family (llama, Mistral, SmolLM2, Llama 3, qwen2 with QKV biases and NeoX rope,
+// Mixtral-style sparse MoE): weights and the forward pass over Backend operations.
 #pragma once
 
-#include "engine/backend/cpu/thread_pool.h"
-#include "engine/model/hparams.h"
+#include "engine/model/architecture.h"
 #include "engine/model/weights.h"
-#include "engine/runtime/kv_cache.h"
 
-#include "engine/backend/cpu/ops.h"
-
-#include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace ys::engine {
 
-class LlamaForward {
+class Llama final : public Architecture {
  public:
-  LlamaForward(const HParams& h, const Weights& w, cpu::ThreadPool& pool);
+  explicit Llama(const ArchContext& ctx);
 
-  // Runs tokens[0..n_tok) at positions pos0.. of the sequence held in `kv` (which must
-  // hold positions [0, pos0)), writes their keys/values, and the logits of the batch rows
-  // out_rows[0..n_out) to logits [n_out, n_vocab]. Each logit is independent of n_tok.
-  void forward(const int32_t* tokens, int64_t n_tok, int64_t pos0, runtime::KvCache& kv, const int64_t* out_rows,
-               int64_t n_out, float* logits);
-
-  // Several sequences in one batch (continuous batching): sequence s feeds its n_tok
-  // tokens at positions pos0.. into its own cache; the layer matmuls see all rows as one
-  // batch, attention stays per sequence. Batch rows are the sequences' rows concatenated
-  // in order; out_rows index them. Every logit has the bits of forward() on that sequence alone.
-  struct Seq {
-    const int32_t* tokens;
-    int64_t n_tok;
-    int64_t pos0;
-    runtime::KvCache* kv;
-  };
-  void forward_batch(const Seq* seqs, int64_t n_seq, const int64_t* out_rows, int64_t n_out, float* logits);
+  void forward(Backend& be, const Step& s) override;
+  KvLayout kv_layout() const override;
+  std::string weight_type() const override { return host_->weight_type; }
 
  private:
-  struct Buffers {
-    int64_t n_tok = 0;
-    std::vector<float> x, xn, q, k, v, att, tmp, gate, up;  // [n_tok, ...]
-    std::vector<float> moe_out;                             // [n_tok, n_expert_used, n_embd]
-    std::vector<int32_t> pos;
-    std::vector<float> rope_cs;  // [n_tok, n_rot]: cos/sin per position, once per forward (all layers)
+  struct Layer {
+    Vec attn_norm, ffn_norm;  // [n_embd]
+    Mat wq, wk, wv, wo;       // q: [n_head*hd, n_embd]; k, v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
+    Vec bq, bk, bv;           // qwen2 biases
+    Mat gate, up, down;       // dense FFN: [n_ff, n_embd] x2, [n_embd, n_ff]
+    MoeWeights moe;           // sparse MoE (n_expert > 0)
   };
-  void ensure_buffers(int64_t n_tok);
-  void rmsnorm_rows(const float* x, const float* w, int64_t n_tok, float* y);  // token-parallel
-  void attention_block(const LayerWeights& L, int il, const Seq* seqs, int64_t n_seq, int64_t n_tok);
-  void dense_ffn(const LayerWeights& L, int64_t n_tok);
-  void moe_ffn(const LayerWeights& L, int64_t n_tok);
+  void attention_block(Backend& be, const Layer& L, int il, Act xn, Act out);
+  void ffn_block(Backend& be, const Layer& L, Act xn, Act out);
 
-  const HParams& h_;
-  const Weights& w_;
-  cpu::ThreadPool& pool_;
-  cpu::RopeParams rope_;
-  Buffers b_;
-  std::vector<cpu::AttnSeq> attn_;  // per forward_batch call
+  HParams h_;
+  std::unique_ptr<Weights> host_;  // the mapped/converted host tensors the backend may point into
+  Mat tok_embd_, output_;
+  Vec output_norm_;
+  RopeConfig rope_;
+  AttnConfig attn_;
+  MoeConfig moe_;
+  std::vector<Layer> layers_;
 };
+
+std::unique_ptr<Architecture> make_llama(const ArchContext& ctx);
 
 }  // namespace ys::engine

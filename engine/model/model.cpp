@@ -5,6 +5,16 @@
 
 namespace ys::engine {
 
+const char* to_string(StopReason r) {
+  switch (r) {
+    case StopReason::stop_string: return "stop_string";
+    case StopReason::eos: return "eos";
+    case StopReason::max_tokens: return "max_tokens";
+    case StopReason::context_full: return "context_full";
+  }
+  return "?";
+}
+
 void Model::next_token_logits(const std::vector<int32_t>& /*ids*/, const LogitsFn& /*fn*/) {
   fail(ErrorKind::unsupported, "{}: this engine does not expose next-token logits", info().path);
 }

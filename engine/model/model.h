@@ -32,6 +32,8 @@ struct LoadOptions {
   // CUDA: batch-invariant kernels (a token's logits do not depend on how many tokens share
   // the forward call), at a measured speed cost. The CPU engine is always batch-invariant.
   bool deterministic = false;
+  // Precision of the key/value cache (--kv-type): "f32" (the default; exact) or "f16".
+  std::string kv_type = "f32";
   // CPU matrix products (--cpu-gemm): "engine" (the engine's kernels) or "onednn" (oneDNN,
   // bf16 weights and activations, batch-invariant tiles: engine/backend/cpu/onednn_gemm.h).
   // "onednn" changes results (bf16 rounding) and holds a bf16 copy of the dense matrices.
@@ -100,6 +102,8 @@ struct ModelInfo {
   int threads = 0;
   std::string isa;           // the CPU kernel variant selected, e.g. "avx512-vnni"
   std::string activations;   // "f32" or "int8" (LoadOptions::activations)
+  std::string kv_type;       // "f32" or "f16" (LoadOptions::kv_type)
+  std::string device;        // "cpu", or e.g. "cuda:0 NVIDIA H200"
 };
 
 // Where generate() spent its time, summed over the calls since the model was loaded.

@@ -4,6 +4,7 @@
 #include "engine/quant/quant.h"
 #include "engine/runtime/rng.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -55,18 +56,49 @@ class WeightGen {
   runtime::Rng rng_;
 };
 
+bool has_experts(const SynthSpec& s) { return s.arch == "moe" || s.arch == "qwen3moe" || s.arch == "llama4"; }
+bool has_qk_norm(const SynthSpec& s) { return s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3"; }
+int head_size(const SynthSpec& s) { return s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head; }
+int expert_ff(const SynthSpec& s) { return s.n_ff_exp > 0 ? s.n_ff_exp : s.n_ff; }
+
 void check_spec(const SynthSpec& s) {
   auto bad = [](const std::string& what) { fail(ErrorKind::invalid_input, "synth: {}", what); };
-  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "moe") bad("--arch: expected llama|qwen2|moe, got " + s.arch);
+  const std::vector<std::string> archs = synth_arch_names();
+  if (std::find(archs.begin(), archs.end(), s.arch) == archs.end())
+    bad(fmt::format("--arch: expected {}, got {}", fmt::join(archs, "|"), s.arch));
   if (s.n_layer < 1 || s.n_embd < 2 || s.n_head < 1 || s.n_kv_head < 1 || s.n_ff < 1 || s.n_ctx < 2)
     bad("--layers, --dim, --heads, --kv-heads, --ffn, --ctx must be positive");
-  if (s.n_embd % s.n_head != 0 || (s.n_embd / s.n_head) % 2 != 0) bad("--dim must be --heads times an even head size");
+  if (s.head_dim < 0 || s.n_ff_exp < 0 || s.moe_step < 1) bad("--head-dim, --expert-ffn must be >= 0, --moe-step >= 1");
+  if (s.head_dim == 0 && s.n_embd % s.n_head != 0) bad("--dim must be a multiple of --heads (or set --head-dim)");
+  if (head_size(s) % 2 != 0) bad("the head size must be even");
   if (s.n_head % s.n_kv_head != 0) bad("--heads must be a multiple of --kv-heads");
-  if (s.arch == "moe" && (s.n_expert < 1 || s.n_expert_used < 1 || s.n_expert_used > s.n_expert))
+  if (has_experts(s) && (s.n_expert < 1 || s.n_expert_used < 1 || s.n_expert_used > s.n_expert))
     bad("--experts-used must be in [1, --experts]");
+  if (s.window < -1) bad("--window must be >= 0");
   if (!quant::can_quantize(s.type)) bad(std::string("--type ") + quant::name(s.type) + " cannot be quantized");
   if (s.rope_scaling != "none" && s.rope_scaling != "linear" && s.rope_scaling != "yarn" && s.rope_scaling != "llama3")
     bad("--rope-scaling: expected none|linear|yarn|llama3, got " + s.rope_scaling);
+}
+
+void add_arch_hparams(const SynthSpec& s, const std::string& a, gguf::Writer& w) {
+  if (s.head_dim > 0) {
+    w.set(a + ".attention.key_length", Value::make_u32(uint32_t(s.head_dim)));
+    w.set(a + ".attention.value_length", Value::make_u32(uint32_t(s.head_dim)));
+  }
+  if (has_experts(s)) {
+    w.set(a + ".expert_count", Value::make_u32(uint32_t(s.n_expert)));
+    w.set(a + ".expert_used_count", Value::make_u32(uint32_t(s.n_expert_used)));
+  }
+  if (s.arch == "qwen3moe" || s.arch == "llama4")
+    w.set(a + ".expert_feed_forward_length", Value::make_u32(uint32_t(expert_ff(s))));
+  if (s.arch == "llama4") w.set(a + ".interleave_moe_layer_step", Value::make_u32(uint32_t(s.moe_step)));
+  if (s.arch == "qwen3moe" && !s.moe_norm) w.set(a + ".expert_weights_norm", Value::make_bool(false));
+  if ((s.arch == "gemma3" || s.arch == "llama4") && s.window >= 0)
+    w.set(a + ".attention.sliding_window", Value::make_u32(uint32_t(s.window)));
+  if ((s.arch == "gemma3" || s.arch == "llama4") && s.freq_base_swa > 0.0f)
+    w.set(a + ".rope.freq_base_swa", Value::make_f32(s.freq_base_swa));
+  if (s.arch == "gemma3" && s.final_softcap > 0.0f)
+    w.set(a + ".final_logit_softcapping", Value::make_f32(s.final_softcap));
 }
 
 void add_hparams(const SynthSpec& s, gguf::Writer& w) {
@@ -79,13 +111,10 @@ void add_hparams(const SynthSpec& s, gguf::Writer& w) {
   w.set(a + ".feed_forward_length", Value::make_u32(uint32_t(s.n_ff)));
   w.set(a + ".attention.head_count", Value::make_u32(uint32_t(s.n_head)));
   w.set(a + ".attention.head_count_kv", Value::make_u32(uint32_t(s.n_kv_head)));
-  w.set(a + ".attention.layer_norm_rms_epsilon", Value::make_f32(1e-5f));
+  w.set(a + ".attention.layer_norm_rms_epsilon", Value::make_f32(s.arch == "gemma3" ? 1e-6f : 1e-5f));
   w.set(a + ".rope.freq_base", Value::make_f32(s.rope_freq_base));
-  w.set(a + ".rope.dimension_count", Value::make_u32(uint32_t(s.n_embd / s.n_head)));
-  if (s.arch == "moe") {
-    w.set(a + ".expert_count", Value::make_u32(uint32_t(s.n_expert)));
-    w.set(a + ".expert_used_count", Value::make_u32(uint32_t(s.n_expert_used)));
-  }
+  w.set(a + ".rope.dimension_count", Value::make_u32(uint32_t(head_size(s))));
+  add_arch_hparams(s, a, w);
   if (s.rope_scaling == "linear" || s.rope_scaling == "yarn") {
     w.set(a + ".rope.scaling.type", Value::make_string(s.rope_scaling));
     w.set(a + ".rope.scaling.factor", Value::make_f32(s.rope_factor));
@@ -115,13 +144,42 @@ std::vector<float> llama3_freq_factors(int n_rot, float base, float factor, floa
   return out;
 }
 
+namespace {
+
+// The FFN tensors of layer il: dense, routed experts, and Llama 4's shared expert.
+void add_ffn(const SynthSpec& s, int il, WeightGen& g) {
+  const std::string p = fmt::format("blk.{}.", il);
+  const uint64_t e = uint64_t(s.n_embd), ff = uint64_t(s.n_ff), fe = uint64_t(expert_ff(s));
+  const bool moe = has_experts(s) && (s.arch != "llama4" || (il + 1) % s.moe_step == 0);
+  if (!moe) {
+    g.mat(p + "ffn_gate.weight", {e, ff});
+    g.mat(p + "ffn_up.weight", {e, ff});
+    g.mat(p + "ffn_down.weight", {ff, e});
+    return;
+  }
+  const uint64_t ne = uint64_t(s.n_expert);
+  g.mat(p + "ffn_gate_inp.weight", {e, ne});
+  g.mat(p + "ffn_gate_exps.weight", {e, fe, ne});
+  g.mat(p + "ffn_up_exps.weight", {e, fe, ne});
+  g.mat(p + "ffn_down_exps.weight", {fe, e, ne});
+  if (s.arch == "llama4") {
+    g.mat(p + "ffn_gate_shexp.weight", {e, fe});
+    g.mat(p + "ffn_up_shexp.weight", {e, fe});
+    g.mat(p + "ffn_down_shexp.weight", {fe, e});
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> synth_arch_names() { return {"llama", "qwen2", "moe", "qwen3", "qwen3moe", "gemma3", "llama4"}; }
+
 gguf::Writer synth_model(const SynthSpec& s) {
   check_spec(s);
   gguf::Writer w;
   add_hparams(s, w);
   add_synth_vocab(w, s.n_vocab, s.add_bos);
   WeightGen g(s, w);
-  const uint64_t e = uint64_t(s.n_embd), hd = uint64_t(s.n_embd / s.n_head), ff = uint64_t(s.n_ff);
+  const uint64_t e = uint64_t(s.n_embd), hd = uint64_t(head_size(s));
   const uint64_t qd = hd * uint64_t(s.n_head), kvd = hd * uint64_t(s.n_kv_head), nv = uint64_t(s.n_vocab);
   g.mat("token_embd.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)));
   if (s.rope_scaling == "llama3")
@@ -138,19 +196,15 @@ gguf::Writer synth_model(const SynthSpec& s) {
       g.vec(p + "attn_k.bias", kvd, 0.5, 0.0);
       g.vec(p + "attn_v.bias", kvd, 0.5, 0.0);
     }
-    g.mat(p + "attn_output.weight", {qd, e});
-    g.vec(p + "ffn_norm.weight", e, 0.1, 1.0);
-    if (s.arch == "moe") {
-      const uint64_t ne = uint64_t(s.n_expert);
-      g.mat(p + "ffn_gate_inp.weight", {e, ne});
-      g.mat(p + "ffn_gate_exps.weight", {e, ff, ne});
-      g.mat(p + "ffn_up_exps.weight", {e, ff, ne});
-      g.mat(p + "ffn_down_exps.weight", {ff, e, ne});
-    } else {
-      g.mat(p + "ffn_gate.weight", {e, ff});
-      g.mat(p + "ffn_up.weight", {e, ff});
-      g.mat(p + "ffn_down.weight", {ff, e});
+    if (has_qk_norm(s)) {
+      g.vec(p + "attn_q_norm.weight", hd, 0.1, 1.0);
+      g.vec(p + "attn_k_norm.weight", hd, 0.1, 1.0);
     }
+    g.mat(p + "attn_output.weight", {qd, e});
+    if (s.arch == "gemma3") g.vec(p + "post_attention_norm.weight", e, 0.1, 1.0);
+    g.vec(p + "ffn_norm.weight", e, 0.1, 1.0);
+    add_ffn(s, il, g);
+    if (s.arch == "gemma3") g.vec(p + "post_ffw_norm.weight", e, 0.1, 1.0);
   }
   g.vec("output_norm.weight", e, 0.1, 1.0);
   if (!s.tied) g.mat("output.weight", {e, nv}, s.weight_scale / std::sqrt(double(e)));
@@ -168,8 +222,14 @@ SynthSpec synth_preset(const std::string& name) {
     s.n_layer = 32, s.n_embd = 4096, s.n_head = 32, s.n_kv_head = 8, s.n_ff = 14336, s.n_vocab = 128256;
     s.n_ctx = 8192, s.rope_freq_base = 500000.0f, s.rope_scaling = "llama3", s.rope_factor = 8.0f;
     s.rope_orig_ctx = 8192, s.tied = false;
+  } else if (name == "gemma3-270m") {
+    s.arch = "gemma3", s.n_layer = 18, s.n_embd = 640, s.n_head = 4, s.n_kv_head = 1, s.head_dim = 256;
+    s.n_ff = 2048, s.n_vocab = 262144, s.n_ctx = 32768, s.rope_freq_base = 1000000.0f, s.window = 512;
+  } else if (name == "qwen3-0.6b") {
+    s.arch = "qwen3", s.n_layer = 28, s.n_embd = 1024, s.n_head = 16, s.n_kv_head = 8, s.head_dim = 128;
+    s.n_ff = 3072, s.n_vocab = 151936, s.n_ctx = 40960, s.rope_freq_base = 1000000.0f;
   } else {
-    fail(ErrorKind::invalid_input, "--preset: expected smollm2-135m|llama3-8b, got '{}'", name);
+    fail(ErrorKind::invalid_input, "--preset: expected smollm2-135m|llama3-8b|gemma3-270m|qwen3-0.6b, got '{}'", name);
   }
   return s;
 }

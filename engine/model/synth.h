@@ -1,4 +1,5 @@
-// Synthetic Llama-family models: random weights of any shape and weight type, scaled so
+// Synthetic models of every architecture the engine runs (llama, qwen2, Mixtral-style MoE,
+// qwen3, qwen3moe, gemma3, llama4): random weights of any shape and weight type, scaled so
 // activations stay O(1), with a small working byte-level BPE vocabulary (256 byte tokens,
 // merges learned from a built-in text, <|endoftext|>/<|im_start|>/<|im_end|> specials).
 // Used by the exactness tests and `yardstick synth`; deterministic for a given spec.
@@ -10,13 +11,22 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ys::engine {
 
 struct SynthSpec {
-  std::string arch = "llama";        // llama | qwen2 (QKV biases, NeoX rope) | moe (llama layout)
+  // llama | qwen2 (QKV biases, NeoX rope) | moe (llama layout) | qwen3 | qwen3moe | gemma3 | llama4
+  std::string arch = "llama";
   int n_layer = 2, n_embd = 64, n_head = 4, n_kv_head = 2, n_ff = 96, n_vocab = 320, n_ctx = 256;
-  int n_expert = 4, n_expert_used = 2;  // moe only
+  int n_expert = 4, n_expert_used = 2;  // moe, qwen3moe, llama4
+  int head_dim = 0;                  // > 0: attention.key_length/value_length (heads of their own size)
+  int n_ff_exp = 0;                  // qwen3moe, llama4: expert_feed_forward_length (0: n_ff)
+  int moe_step = 2;                  // llama4: interleave_moe_layer_step (every moe_step-th layer is MoE)
+  int64_t window = -1;               // gemma3: attention.sliding_window; llama4: chunk size (-1: key absent)
+  float freq_base_swa = 0.0f;        // gemma3 / llama4: rope.freq_base_swa (0: key absent)
+  float final_softcap = 0.0f;        // gemma3: final_logit_softcapping (0: key absent)
+  bool moe_norm = true;              // qwen3moe: false writes expert_weights_norm = false
   quant::Type type = quant::Type::f32;  // type of every matrix (norms/biases stay f32)
   uint64_t seed = 1;
   bool tied = true;                  // no output.weight: the output reuses token_embd
@@ -28,8 +38,12 @@ struct SynthSpec {
   float weight_scale = 1.0f;         // multiplies every matrix's standard deviation
 };
 
-// Shapes of real models: "smollm2-135m", "llama3-8b". Throws ys::Error(invalid_input).
+// Shapes of real models: "smollm2-135m", "llama3-8b", "gemma3-270m", "qwen3-0.6b".
+// Throws ys::Error(invalid_input).
 SynthSpec synth_preset(const std::string& name);
+
+// The --arch values synth_model accepts.
+std::vector<std::string> synth_arch_names();
 
 // The model as an in-memory GGUF writer. Throws ys::Error for an invalid spec or a type
 // that cannot be quantized.

@@ -14,75 +14,7 @@ namespace {
 
 std::string dims_str(const std::vector<uint64_t>& d) { return fmt::format("[{}]", fmt::join(d, ", ")); }
 
-class Binder {
- public:
-  Binder(const gguf::File& f, Weights& w, std::optional<quant::Type> rq) : f_(f), w_(w), rq_(rq) {}
-
-  const gguf::TensorInfo* find(const std::string& name) const { return f_.find_tensor(name); }
-
-  const gguf::TensorInfo& expect(const std::string& name, const std::vector<uint64_t>& dims) const {
-    const gguf::TensorInfo* t = f_.find_tensor(name);
-    if (!t) fail(ErrorKind::format, "{}: missing tensor '{}' (expected dims {})", f_.path(), name, dims_str(dims));
-    if (t->dims != dims)
-      fail(ErrorKind::format, "{}: tensor '{}' has dims {}, expected {}", f_.path(), name, dims_str(t->dims),
-           dims_str(dims));
-    return *t;
-  }
-
-  // A vector of n floats (converted to f32 when stored otherwise).
-  const float* vec(const std::string& name, uint64_t n) {
-    const gguf::TensorInfo& t = expect(name, {n});
-    if (t.type == quant::Type::f32) return reinterpret_cast<const float*>(f_.tensor_data(t).data());
-    std::vector<uint8_t> buf(size_t(n * sizeof(float)));
-    quant::dequantize_row(t.type, f_.tensor_data(t).data(), reinterpret_cast<float*>(buf.data()), int64_t(n));
-    w_.owned.push_back(std::move(buf));
-    return reinterpret_cast<const float*>(w_.owned.back().data());
-  }
-
-  // A matrix [rows, cols] (GGUF dims [cols, rows]), or `n_mat` stacked ones (dims [cols, rows, n_mat]).
-  std::vector<cpu::WeightView> mats(const std::string& name, uint64_t cols, uint64_t rows, uint64_t n_mat = 0) {
-    std::vector<uint64_t> dims = {cols, rows};
-    if (n_mat) dims.push_back(n_mat);
-    const gguf::TensorInfo& t = expect(name, dims);
-    quant::Type type = t.type;
-    const void* data = f_.tensor_data(t).data();
-    const uint64_t total_rows = rows * (n_mat ? n_mat : 1);
-    if (rq_ && *rq_ != type) {
-      w_.owned.push_back(convert_rows(name, type, data, int64_t(total_rows), int64_t(cols), *rq_));
-      type = *rq_;
-      data = w_.owned.back().data();
-    }
-    if (!cpu::matmul_supports(type))
-      fail(ErrorKind::unsupported, "{}: tensor '{}' has type {}, which the CPU engine cannot multiply", f_.path(), name,
-           quant::name(type));
-    if (cols % quant::traits(type).block_size != 0)
-      fail(ErrorKind::format, "{}: tensor '{}': row length {} is not a multiple of the {} block size", f_.path(), name,
-           cols, quant::name(type));
-    elements_[quant::name(type)] += total_rows * cols;
-    std::vector<cpu::WeightView> out;
-    const uint64_t mat_bytes = quant::row_bytes(type, cols) * rows;
-    for (uint64_t e = 0; e < (n_mat ? n_mat : 1); ++e)
-      out.push_back({type, static_cast<const uint8_t*>(data) + e * mat_bytes, int64_t(rows), int64_t(cols)});
-    return out;
-  }
-  cpu::WeightView mat(const std::string& name, uint64_t cols, uint64_t rows) { return mats(name, cols, rows)[0]; }
-
-  std::string main_type() const {
-    std::string best;
-    uint64_t n = 0;
-    for (const auto& [k, v] : elements_)
-      if (v > n) best = k, n = v;
-    return best;
-  }
-
- private:
-  const gguf::File& f_;
-  Weights& w_;
-  std::optional<quant::Type> rq_;
-  std::map<std::string, uint64_t> elements_;
-};
-
-void bind_layer(Binder& b, const HParams& h, int il, LayerWeights& L) {
+void bind_layer(WeightBinder& b, const HParams& h, int il, LayerWeights& L) {
   const std::string p = fmt::format("blk.{}.", il);
   const uint64_t e = uint64_t(h.n_embd), qd = uint64_t(h.n_head) * h.head_dim, kvd = uint64_t(h.n_kv_head) * h.head_dim;
   const uint64_t ff = uint64_t(h.n_ff);
@@ -128,20 +60,69 @@ std::string mixed_file_type(uint64_t ftype) {
 
 }  // namespace
 
-void set_activation_precision(Weights& w, cpu::ActPrecision a) {
-  auto set = [a](cpu::WeightView& v) { v.act = a; };
-  set(w.tok_embd);
-  set(w.output);
-  for (LayerWeights& L : w.layers) {
-    for (cpu::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router}) set(*v);
-    for (auto* vs : {&L.gate_exps, &L.up_exps, &L.down_exps})
-      for (cpu::WeightView& v : *vs) set(v);
+const gguf::TensorInfo* WeightBinder::find(const std::string& name) const { return f_.find_tensor(name); }
+
+const gguf::TensorInfo& WeightBinder::expect(const std::string& name, const std::vector<uint64_t>& dims) const {
+  const gguf::TensorInfo* t = f_.find_tensor(name);
+  if (!t) fail(ErrorKind::format, "{}: missing tensor '{}' (expected dims {})", f_.path(), name, dims_str(dims));
+  if (t->dims != dims)
+    fail(ErrorKind::format, "{}: tensor '{}' has dims {}, expected {}", f_.path(), name, dims_str(t->dims),
+         dims_str(dims));
+  return *t;
+}
+
+const float* WeightBinder::vec(const std::string& name, uint64_t n) {
+  const gguf::TensorInfo& t = expect(name, {n});
+  if (t.type == quant::Type::f32) return reinterpret_cast<const float*>(f_.tensor_data(t).data());
+  std::vector<uint8_t> buf(size_t(n * sizeof(float)));
+  quant::dequantize_row(t.type, f_.tensor_data(t).data(), reinterpret_cast<float*>(buf.data()), int64_t(n));
+  owned_.push_back(std::move(buf));
+  return reinterpret_cast<const float*>(owned_.back().data());
+}
+
+std::vector<WeightMat> WeightBinder::mats(const std::string& name, uint64_t cols, uint64_t rows, uint64_t n_mat) {
+  std::vector<uint64_t> dims = {cols, rows};
+  if (n_mat) dims.push_back(n_mat);
+  const gguf::TensorInfo& t = expect(name, dims);
+  quant::Type type = t.type;
+  const void* data = f_.tensor_data(t).data();
+  const uint64_t total_rows = rows * (n_mat ? n_mat : 1);
+  if (rq_ && *rq_ != type) {
+    owned_.push_back(convert_rows(name, type, data, int64_t(total_rows), int64_t(cols), *rq_));
+    type = *rq_;
+    data = owned_.back().data();
   }
+  if (!quant::traits(type).supported)
+    fail(ErrorKind::unsupported, "{}: tensor '{}' has type {}, which the engine cannot multiply", f_.path(), name,
+         quant::name(type));
+  if (cols % quant::traits(type).block_size != 0)
+    fail(ErrorKind::format, "{}: tensor '{}': row length {} is not a multiple of the {} block size", f_.path(), name,
+         cols, quant::name(type));
+  elements_[quant::name(type)] += total_rows * cols;
+  std::vector<WeightMat> out;
+  const uint64_t mat_bytes = quant::row_bytes(type, cols) * rows;
+  for (uint64_t e = 0; e < (n_mat ? n_mat : 1); ++e)
+    out.push_back({type, static_cast<const uint8_t*>(data) + e * mat_bytes, int64_t(rows), int64_t(cols)});
+  return out;
+}
+
+std::string WeightBinder::weight_type() const {
+  std::string best;
+  uint64_t n = 0;
+  for (const auto& [k, v] : elements_)
+    if (v > n) best = k, n = v;
+  // A label only: a file_type of another value type is ignored, not an error.
+  const gguf::Value* ft = rq_ ? nullptr : f_.find("general.file_type");
+  uint64_t ftype = 0;
+  if (ft && std::holds_alternative<uint64_t>(ft->v)) ftype = std::get<uint64_t>(ft->v);
+  if (ft && std::holds_alternative<int64_t>(ft->v) && std::get<int64_t>(ft->v) > 0) ftype = uint64_t(std::get<int64_t>(ft->v));
+  if (std::string mix = mixed_file_type(ftype); !mix.empty()) return mix;
+  return best;
 }
 
 std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant) {
   auto w = std::make_unique<Weights>();
-  Binder b(f, *w, requant);
+  WeightBinder b(f, w->owned, requant);
   const gguf::TensorInfo* te = b.find("token_embd.weight");
   if (!te || te->dims.size() != 2)
     fail(ErrorKind::format, "{}: missing 2-D tensor 'token_embd.weight' [n_embd, n_vocab]", f.path());
@@ -155,13 +136,7 @@ std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::opti
   if (b.find("rope_freqs.weight")) w->rope_freqs = b.vec("rope_freqs.weight", uint64_t(h.n_rot / 2));
   w->layers.resize(size_t(h.n_layer));
   for (int il = 0; il < h.n_layer; ++il) bind_layer(b, h, il, w->layers[size_t(il)]);
-  w->weight_type = b.main_type();
-  // A label only: a file_type of another value type is ignored, not an error.
-  const gguf::Value* ft = requant ? nullptr : f.find("general.file_type");
-  uint64_t ftype = 0;
-  if (ft && std::holds_alternative<uint64_t>(ft->v)) ftype = std::get<uint64_t>(ft->v);
-  if (ft && std::holds_alternative<int64_t>(ft->v) && std::get<int64_t>(ft->v) > 0) ftype = uint64_t(std::get<int64_t>(ft->v));
-  if (std::string mix = mixed_file_type(ftype); !mix.empty()) w->weight_type = mix;
+  w->weight_type = b.weight_type();
   return w;
 }
 

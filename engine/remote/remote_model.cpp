@@ -1,7 +1,7 @@
 #include "engine/remote/remote_model.h"
 
 #include "common/error.h"
-#include "engine/model/encode_pair.h"
+#include "engine/runtime/encode_pair.h"
 #include "engine/remote/openai_parse.h"
 
 #include <fmt/core.h>
@@ -371,7 +371,7 @@ std::vector<LoglikelihoodResult> RemoteModel::loglikelihood(const std::vector<Lo
   std::map<std::string, size_t> open;  // context -> group still taking members
   for (size_t i = 0; i < reqs.size(); ++i) {
     std::string ctx = reqs[i].context, cont = reqs[i].continuation;
-    move_trailing_space(ctx, cont);
+    runtime::move_trailing_space(ctx, cont);
     auto it = open.find(ctx);
     if (it == open.end() || groups[it->second].members.size() >= size_t(opt_.max_prompts_per_request)) {
       groups.push_back({ctx, {}, {}});

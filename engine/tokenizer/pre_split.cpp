@@ -21,6 +21,12 @@ constexpr const char* kLlama3 =
 constexpr const char* kQwen2 =
     R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
+// GPT-4o / Llama 4 (llama.cpp's LLAMA_VOCAB_PRE_TYPE_GPT4O form of the tokenizer.json rule,
+// with "a letter other than a-z" / "other than A-Z" where the original has upper/lower-case
+// classes).
+constexpr const char* kGpt4o =
+    R"re([^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
+
 bool one_of(const std::string& s, std::initializer_list<const char*> names) {
   return std::any_of(names.begin(), names.end(), [&](const char* n) { return s == n; });
 }
@@ -38,12 +44,13 @@ std::vector<std::string> pre_split_regexes(const std::string& pre) {
     return {R"re(\p{N})re", kGpt2};
   }
   if (one_of(pre, {"gpt2", "gpt-2", "mpt", "olmo", "jais", "trillion"})) return {kGpt2};
+  if (one_of(pre, {"llama4", "gpt-4o"})) return {kGpt4o};
   if (one_of(pre, {"", "default"})) {
     return {R"re([\p{P}\$\+<=>\^~\|]+)re", kGpt2, R"re(\p{N}+)re", "[0-9][0-9][0-9]"};
   }
   fail(ErrorKind::unsupported,
        "tokenizer.ggml.pre = '{}' is not supported (expected one of: smollm, llama-bpe, qwen2, gpt2, "
-       "default, starcoder, refact, command-r, stablelm2, mpt, olmo)",
+       "default, starcoder, refact, command-r, stablelm2, mpt, olmo, llama4, gpt-4o)",
        pre);
 }
 

@@ -115,8 +115,9 @@ struct Tokenizer::Impl {
 
   void build_eog() {
     eog.assign(vocab.tokens.size(), 0);
+    // <|eot|>, <|eom|>: Llama 4's end of turn / of message (its generation_config's eos ids).
     static const char* const kNames[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                                         "<|end_of_text|>", "<EOT>", "<|eom_id|>", "<|return|>"};
+                                         "<|end_of_text|>", "<EOT>", "<|eom_id|>", "<|return|>", "<|eot|>", "<|eom|>"};
     for (int32_t id : specials.ids()) {
       if (type(id) != kTokenControl) continue;
       for (const char* name : kNames) {

@@ -1,4 +1,5 @@
-// `yardstick inspect MODEL.gguf [--json]`: what a GGUF file holds, without loading weights.
+// `yardstick inspect MODEL.gguf [--json] [--ctx N] [--kv-type f32|f16]`: what a GGUF file
+// holds, and the memory a context needs, without loading weights.
 //
 // --json prints one object with these keys (a value is null when its metadata key is absent):
 //   file, file_size (bytes), gguf_version, alignment, data_offset (start of the tensor data),
@@ -10,10 +11,18 @@
 //     sub-keys; a per-layer array stays an array),
 //   vocab_size (length of tokenizer.ggml.tokens), tokenizer_model (tokenizer.ggml.model),
 //   tokenizer_pre (tokenizer.ggml.pre), metadata_count, tensor_count, tensor_bytes (sum),
-//   tensor_types: { "<ggml type name>": { count, bytes, supported } }.
+//   tensor_types: { "<ggml type name>": { count, bytes, supported } },
+//   engine: null when the engine cannot run the file, else { architecture_facts: [ { name,
+//     value, key } ] (the architecture's own hyperparameters as the engine reads them:
+//     windows, chunks, experts, norms...), head_dim, memory: { context, kv_type,
+//     weight_bytes (the tensors, mapped as they are), kv_bytes_per_token, kv_bytes (the
+//     context rounded up to the runtime's KV blocks, every layer), total_bytes } },
+//   engine_error: why not, when engine is null.
 // The default output shows the same facts as aligned "label  value" lines.
 #include "common/error.h"
 #include "engine/gguf/gguf.h"
+#include "engine/model/architecture.h"
+#include "engine/model/hparams.h"
 #include "runner/cli.h"
 
 #include <fmt/core.h>
@@ -97,6 +106,33 @@ json summarize(const File& f) {
   return j;
 }
 
+struct MemoryFlags {
+  int64_t ctx = 0;  // 0: the model's context length
+  std::string kv_type = "f32";
+};
+
+// What the engine reads from the file (no weights loaded): the architecture's own facts and
+// the memory of weights plus the key/value cache of a context.
+json engine_view(const File& f, uint64_t tensor_bytes, const MemoryFlags& m) {
+  const ys::engine::KvType kv = ys::engine::parse_kv_type(m.kv_type, "--kv-type");
+  const ys::engine::HParams h = ys::engine::read_hparams(f);
+  json e;
+  json facts = json::array();
+  for (const auto& fact : ys::engine::architecture_facts(f, h))
+    facts.push_back({{"name", fact.name}, {"value", fact.value}, {"key", fact.key.empty() ? json() : json(fact.key)}});
+  e["architecture_facts"] = facts;
+  e["head_dim"] = h.head_dim;
+  const int64_t ctx = m.ctx > 0 ? m.ctx : h.n_ctx_train;
+  const ys::engine::KvMemory mem = ys::engine::kv_memory(h, ctx, kv);
+  e["memory"] = {{"context", ctx},
+                 {"kv_type", ys::engine::kv_type_name(kv)},
+                 {"weight_bytes", tensor_bytes},
+                 {"kv_bytes_per_token", mem.bytes_per_token},
+                 {"kv_bytes", mem.bytes},
+                 {"total_bytes", tensor_bytes + uint64_t(mem.bytes)}};
+  return e;
+}
+
 std::string text(const json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>();
@@ -137,17 +173,47 @@ void print_text(const json& j) {
                                             mib(e["bytes"].get<uint64_t>()),
                                             e["supported"].get<bool>() ? "" : "  (not supported by the engine)"));
   }
+  if (j["engine"].is_null()) {
+    line("engine", "cannot run this file: " + text(j["engine_error"]));
+    return;
+  }
+  const json& e = j["engine"];
+  fmt::print("{} specifics:\n", text(j["architecture"]));
+  for (const json& fact : e["architecture_facts"])
+    line(("  " + fact["name"].get<std::string>()).c_str(),
+         text(fact["value"]) + (fact["key"].is_null() ? "" : "  [" + fact["key"].get<std::string>() + "]"));
+  const json& m = e["memory"];
+  fmt::print("memory for a context of {} tokens (KV cache {}):\n", text(m["context"]), text(m["kv_type"]));
+  line("  weights", mib(m["weight_bytes"].get<uint64_t>()));
+  line("  KV cache", fmt::format("{}, {} bytes per token", mib(m["kv_bytes"].get<uint64_t>()),
+                                 text(m["kv_bytes_per_token"])));
+  line("  total", mib(m["total_bytes"].get<uint64_t>()) + " (plus activations and logits of a step)");
 }
 
-ys::cli::Registrar reg("inspect", "Show a GGUF file's architecture, hyperparameters, tokenizer and tensor types",
+ys::cli::Registrar reg("inspect",
+                       "Show a GGUF file's architecture, hyperparameters, tokenizer, tensor types and the memory a "
+                       "context needs",
                        [](CLI::App& sub) -> ys::cli::RunFn {
                          auto path = std::make_shared<std::string>();
                          auto as_json = std::make_shared<bool>(false);
+                         auto mem = std::make_shared<MemoryFlags>();
                          sub.add_option("model", *path, "GGUF model file")->required();
                          sub.add_flag("--json", *as_json, "Print one JSON object instead of text");
-                         return [path, as_json] {
+                         sub.add_option("--ctx", mem->ctx,
+                                        "Context (tokens) to size the key/value cache for (default: the model's)")
+                             ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+                         sub.add_option("--kv-type", mem->kv_type, "Key/value cache precision: f32 (default) or f16");
+                         return [path, as_json, mem] {
                            const File f = File::open(*path);
-                           const json j = summarize(f);
+                           json j = summarize(f);
+                           ys::engine::parse_kv_type(mem->kv_type, "--kv-type");  // a bad flag is a usage error
+                           try {
+                             j["engine"] = engine_view(f, j["tensor_bytes"].get<uint64_t>(), *mem);
+                           } catch (const ys::Error& e) {
+                             if (e.kind() == ys::ErrorKind::invalid_input) throw;
+                             j["engine"] = nullptr;
+                             j["engine_error"] = e.what();
+                           }
                            if (*as_json) {
                              fmt::print("{}\n", j.dump(2));
                            } else {

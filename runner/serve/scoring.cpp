@@ -1,6 +1,7 @@
 #include "runner/serve/scoring.h"
 
 #include "common/error.h"
+#include "engine/model/backend.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,15 +9,9 @@
 namespace ys::serve {
 
 TokenRow summarize_row(const float* logits, int64_t n, int32_t target, int k) {
-  // The same operations, in the same order, as engine::row_stats (engine/model/cpu_model.cpp).
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (logits[i] > logits[best]) best = i;
-  const double mx = logits[best];
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - mx);
-  const double log_sum = std::log(sum);
-  auto lp = [&](int64_t i) { return double(logits[i]) - mx - log_sum; };
+  // The engine's own arithmetic (engine::row_stats, engine/model/backend.h): the same bits.
+  const engine::RowSummary sum = engine::row_summary(logits, n, true);
+  auto lp = [&](int64_t i) { return engine::log_softmax_at(logits, sum, int32_t(i)); };
   TokenRow r;
   r.token = target;
   r.logprob = lp(target);

@@ -21,11 +21,8 @@ Server::Impl::Impl(engine::Model& m, const tok::Tokenizer& t, ServeOptions o)
     : model(m), tok(t), opt(std::move(o)), worker(m, metrics), scorer(m) {}
 
 std::vector<int32_t> Server::Impl::encode_prompt(const std::string& text) const {
-  // CpuModel::encode_input's rule for LoadOptions::bos.
-  if (opt.bos == "auto") return tok.encode(text, true);
-  std::vector<int32_t> ids = tok.encode(text, false);
-  if (opt.bos == "on" && tok.bos() >= 0) ids.insert(ids.begin(), tok.bos());
-  return ids;
+  // The engine's rule for LoadOptions::bos (runtime::Engine::encode_input).
+  return ys::tok::encode_prompt(tok, text, opt.bos);
 }
 
 std::string Server::Impl::piece(int32_t id) const {

@@ -2,7 +2,7 @@
 
 #include "common/error.h"
 #include "engine/gguf/gguf.h"
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "engine/model/requant.h"
 #include "engine/quant/types.h"
 

@@ -3,8 +3,10 @@
 // (prefill-sized: the GEMM path without --deterministic), on dense quantized, float and MoE
 // synthetic models; a loglikelihood is the same bits with or without a cached prefix.
 // Without --deterministic the drift between those feeds is reported (WARN), not asserted.
-#include "engine/backend/cuda/cuda_model_impl.h"
+#include "engine/backend/cuda/cuda_backend.h"
+#include "engine/backend/cuda/cuda_model.h"
 #include "engine/model/synth.h"
+#include "engine/runtime/engine.h"
 #include "tests/cuda/skip.h"
 
 #include <algorithm>
@@ -51,6 +53,24 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   return m;
 }
 
+// Logits [n, n_vocab] of toks fed `group` tokens per step (each eval shares the cached
+// prefix, so it runs exactly the next group).
+std::vector<float> logits_in_groups(runtime::Engine& e, const std::vector<int32_t>& toks, int64_t group) {
+  const int64_t nv = e.hparams().n_vocab, n = int64_t(toks.size());
+  std::vector<float> out(size_t(n * nv), std::nanf(""));
+  for (int64_t p0 = 0; p0 < n; p0 += group) {
+    const std::vector<int32_t> prefix(toks.begin(), toks.begin() + std::min(n, p0 + group));
+    e.eval(prefix, p0, [&](int64_t pos, const float* l) { std::copy_n(l, nv, out.begin() + pos * nv); });
+  }
+  return out;
+}
+
+std::unique_ptr<runtime::Engine> load(const std::filesystem::path& path, const engine::LoadOptions& opt) {
+  return std::unique_ptr<runtime::Engine>(static_cast<runtime::Engine*>(engine::load_cuda_model(path, opt, 0).release()));
+}
+
+bool deterministic(runtime::Engine& e) { return static_cast<cuda::CudaBackend&>(e.backend()).deterministic(); }
+
 struct Case {
   std::string name, arch;
   Type type;
@@ -66,12 +86,12 @@ TEST_CASE("deterministic CUDA: logits do not depend on the tokens per forward ca
     INFO("model " << c.name);
     engine::LoadOptions opt;
     opt.deterministic = true;
-    cuda::CudaModel m(det_model(c.name, c.arch, c.type), opt, 0);
-    CHECK(m.deterministic());
-    CHECK(m.info().isa.find("deterministic") != std::string::npos);
-    const auto toks = sequence(m.hparams().n_vocab);
-    const auto alone = m.logits_in_groups(toks, 1);
-    const auto g7 = m.logits_in_groups(toks, 7), g32 = m.logits_in_groups(toks, 32);
+    const auto m = load(det_model(c.name, c.arch, c.type), opt);
+    CHECK(deterministic(*m));
+    CHECK(m->info().isa.find("deterministic") != std::string::npos);
+    const auto toks = sequence(m->hparams().n_vocab);
+    const auto alone = logits_in_groups(*m, toks, 1);
+    const auto g7 = logits_in_groups(*m, toks, 7), g32 = logits_in_groups(*m, toks, 32);
     CHECK(std::all_of(alone.begin(), alone.end(), [](float x) { return std::isfinite(x); }));
     INFO("max |dlogit| 1 vs 7: " << max_abs_diff(alone, g7) << ", 1 vs 32: " << max_abs_diff(alone, g32));
     CHECK(same_bits(alone, g7));
@@ -86,21 +106,22 @@ TEST_CASE("deterministic CUDA: a loglikelihood is the same bits with and without
   opt.deterministic = true;
   const engine::LoglikelihoodRequest shared{"Question: what is 12 plus 30? Answer:", " 42."};
   const engine::LoglikelihoodRequest other{"Question: what is 12 plus 30? Answer: maybe", " 41."};
-  cuda::CudaModel fresh(path, opt, 0), warm(path, opt, 0);
-  const double cold = fresh.loglikelihood({shared})[0].logprob;
-  warm.loglikelihood({other});  // leaves the common prefix in the cache
-  const double cached = warm.loglikelihood({shared})[0].logprob;
+  const auto fresh = load(path, opt), warm = load(path, opt);
+  const double cold = fresh->loglikelihood({shared})[0].logprob;
+  warm->loglikelihood({other});  // leaves the common prefix in the cache
+  const double cached = warm->loglikelihood({shared})[0].logprob;
+  CHECK(warm->cache_stats().tokens_reused > 0);
   CHECK(std::memcmp(&cold, &cached, sizeof(double)) == 0);
 }
 
 TEST_CASE("default CUDA: the drift between tokens per forward call is reported") {
   YS_REQUIRE_CUDA_OR_SKIP();
   for (const Case& c : kCases) {
-    cuda::CudaModel m(det_model(c.name, c.arch, c.type), {}, 0);
-    CHECK(!m.deterministic());
-    const auto toks = sequence(m.hparams().n_vocab);
-    const auto alone = m.logits_in_groups(toks, 1);
-    const auto g7 = m.logits_in_groups(toks, 7), g32 = m.logits_in_groups(toks, 32);
+    const auto m = load(det_model(c.name, c.arch, c.type), {});
+    CHECK(!deterministic(*m));
+    const auto toks = sequence(m->hparams().n_vocab);
+    const auto alone = logits_in_groups(*m, toks, 1);
+    const auto g7 = logits_in_groups(*m, toks, 7), g32 = logits_in_groups(*m, toks, 32);
     const double d7 = max_abs_diff(alone, g7), d32 = max_abs_diff(alone, g32);
     WARN("default mode, " << c.name << ": max |dlogit| alone vs 7 per call " << d7 << ", vs 32 per call " << d32
                           << (same_bits(alone, g32) ? " (bitwise equal)" : ""));

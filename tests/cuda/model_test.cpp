@@ -11,7 +11,7 @@
 // Greedy tokens must be identical, except after a position where the CPU's top-2 logits are
 // within 0.2 of each other (a near tie that either engine may break).
 #include "engine/backend/cuda/cuda_model.h"
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "engine/model/synth.h"
 #include "tests/cuda/skip.h"
 

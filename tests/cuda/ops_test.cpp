@@ -9,7 +9,8 @@
 #include "engine/backend/cpu/ops.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/backend/cuda/kernels.h"
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
+#include "engine/quant/blocks.h"
 #include "tests/cuda/helpers.h"
 #include "tests/cuda/skip.h"
 
@@ -94,8 +95,8 @@ TEST_CASE("rope matches the CPU: normal, NeoX, llama3 factors, YaRN, partial rot
     d.freq_factors = c.p.freq_factors ? ffd.as<float>() : nullptr;
     d.ext_factor = c.p.ext_factor, d.attn_factor = c.p.attn_factor, d.beta_fast = c.p.beta_fast;
     d.beta_slow = c.p.beta_slow, d.n_ctx_orig = c.p.n_ctx_orig;
-    cuda::Buffer xd = cuda::upload(x), pd = cuda::upload(std::vector<int64_t>{pos0});
-    cuda::rope(xd.as<float>(), n_tok, n_head, hd, pd.as<int64_t>(), d);
+    cuda::Buffer xd = cuda::upload(x), pd = cuda::upload(pos);
+    cuda::rope(xd.as<float>(), n_tok, n_head, hd, pd.as<int32_t>(), d);
     const std::vector<float> y = cuda::download<float>(xd.data(), x.size());
     double worst = 0.0, amax = 0.0;
     for (size_t i = 0; i < y.size(); ++i) {
@@ -106,47 +107,121 @@ TEST_CASE("rope matches the CPU: normal, NeoX, llama3 factors, YaRN, partial rot
   }
 }
 
-TEST_CASE("attention matches the CPU: causal, GQA, with a cache prefix") {
+namespace {
+
+// A paged copy of a contiguous cache [n_pos, row] (f32 or f16 elements) in blocks of 16
+// rows in reverse order (block j of the sequence is pool block nb - 1 - j).
+struct Paged {
+  cuda::Buffer k, v, tables;
+  cuda::PagedKv kv;
+};
+Paged page(const std::vector<float>& k, const std::vector<float>& v, int64_t row, bool f16) {
+  const int64_t n_pos = int64_t(k.size()) / row, nb = (n_pos + 15) / 16;
+  std::vector<int32_t> perm(static_cast<size_t>(nb));
+  for (int64_t j = 0; j < nb; ++j) perm[size_t(j)] = int32_t(nb - 1 - j);
+  std::vector<float> pk(size_t(nb * 16 * row), 0.0f), pv = pk;
+  for (int64_t p = 0; p < n_pos; ++p)
+    for (int64_t i = 0; i < row; ++i) {
+      const size_t at = size_t((int64_t(perm[size_t(p / 16)]) * 16 + p % 16) * row + i);
+      pk[at] = k[size_t(p * row + i)];
+      pv[at] = v[size_t(p * row + i)];
+    }
+  Paged out;
+  if (f16) {
+    auto half = [](const std::vector<float>& x) {
+      std::vector<uint16_t> h(x.size());
+      for (size_t i = 0; i < x.size(); ++i) h[i] = quant::f32_to_f16(x[i]);
+      return h;
+    };
+    out.k = cuda::upload(half(pk)), out.v = cuda::upload(half(pv));
+  } else {
+    out.k = cuda::upload(pk), out.v = cuda::upload(pv);
+  }
+  out.tables = cuda::upload(perm);
+  out.kv.k = out.k.data(), out.kv.v = out.v.data(), out.kv.f16 = f16, out.kv.row_dim = row, out.kv.block_shift = 4;
+  out.kv.tables = out.tables.as<int32_t>(), out.kv.table_stride = nb;
+  return out;
+}
+
+std::vector<float> rounded_f16(std::vector<float> x) {
+  for (float& f : x) f = quant::f16_to_f32(quant::f32_to_f16(f));
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("attention over paged f32/f16 keys and values matches the CPU: causal, GQA, with a cache prefix") {
   YS_REQUIRE_CUDA_OR_SKIP();
   cpu::ThreadPool pool(1);
   struct Case { int64_t n_tok, pos0; int n_head, n_kv, hd; };
   for (const Case c : {Case{5, 7, 8, 2, 64}, Case{1, 300, 4, 4, 128}, Case{33, 0, 6, 1, 32}, Case{3, 2, 2, 1, 256},
                        Case{1, 0, 4, 2, 64}, Case{2, 5000, 9, 3, 64}}) {
-    INFO("n_tok " << c.n_tok << " pos0 " << c.pos0 << " heads " << c.n_head << "/" << c.n_kv << " hd " << c.hd);
-    const int64_t n_pos = c.pos0 + c.n_tok, qd = int64_t(c.n_head) * c.hd, kvd = int64_t(c.n_kv) * c.hd;
-    const std::vector<float> q = test::randn(size_t(c.n_tok * qd), 1), k = test::randn(size_t(n_pos * kvd), 2);
-    const std::vector<float> v = test::randn(size_t(n_pos * kvd), 3);
-    std::vector<float> ref(q.size());
-    cpu::attention(q.data(), k.data(), v.data(), c.n_tok, c.pos0, c.n_head, c.n_kv, c.hd, ref.data(), pool);
-    cuda::Buffer qd_ = cuda::upload(q), kd = cuda::upload(k), vd = cuda::upload(v), od = test::poisoned(q.size() * 4);
-    cuda::Buffer pd = cuda::upload(std::vector<int64_t>{c.pos0});
-    cuda::Buffer scratch(size_t(cuda::attention_scratch_floats(c.n_tok, c.n_head, c.hd)) * 4);
-    for (bool split : {false, true}) {
-      if (split && c.n_tok > cuda::kAttentionSplitMaxTokens) continue;
-      INFO("split-K " << split);
-      cuda::fill_bytes(od.data(), 0xFF, q.size() * 4);
-      cuda::attention(qd_.as<float>(), kd.as<float>(), vd.as<float>(), c.n_tok, pd.as<int64_t>(), c.n_head, c.n_kv,
-                      c.hd, od.as<float>(), split ? scratch.as<float>() : nullptr);
-      const std::vector<float> o = cuda::download<float>(od.data(), q.size());
-      double worst = 0.0;
-      for (size_t i = 0; i < o.size(); ++i) {
-        const double e = std::fabs(double(o[i]) - double(ref[i]));
-        if (!(e <= worst)) worst = e;
+    for (bool f16 : {false, true}) {
+      INFO("n_tok " << c.n_tok << " pos0 " << c.pos0 << " heads " << c.n_head << "/" << c.n_kv << " hd " << c.hd
+                    << (f16 ? " f16 KV" : " f32 KV"));
+      const int64_t n_pos = c.pos0 + c.n_tok, qd = int64_t(c.n_head) * c.hd, kvd = int64_t(c.n_kv) * c.hd;
+      const std::vector<float> q = test::randn(size_t(c.n_tok * qd), 1);
+      std::vector<float> k = test::randn(size_t(n_pos * kvd), 2), v = test::randn(size_t(n_pos * kvd), 3);
+      const Paged pg = page(k, v, kvd, f16);
+      if (f16) k = rounded_f16(k), v = rounded_f16(v);  // the reference sees the stored values
+      std::vector<float> ref(q.size());
+      cpu::attention(q.data(), k.data(), v.data(), c.n_tok, c.pos0, c.n_head, c.n_kv, c.hd, ref.data(), pool);
+      std::vector<int32_t> pos(static_cast<size_t>(c.n_tok)), seq(static_cast<size_t>(c.n_tok), 0);
+      std::iota(pos.begin(), pos.end(), int32_t(c.pos0));
+      cuda::Buffer qd_ = cuda::upload(q), od = test::poisoned(q.size() * 4), pd = cuda::upload(pos), sd = cuda::upload(seq);
+      cuda::Buffer scratch(size_t(cuda::attention_scratch_floats(c.n_tok, c.n_head, c.hd)) * 4);
+      for (bool split : {false, true}) {
+        if (split && c.n_tok > cuda::kAttentionSplitMaxTokens) continue;
+        INFO("split-K " << split);
+        cuda::fill_bytes(od.data(), 0xFF, q.size() * 4);
+        cuda::attention(qd_.as<float>(), c.n_tok, sd.as<int32_t>(), pd.as<int32_t>(), pg.kv, c.n_head, c.n_kv, c.hd,
+                        float(1.0 / std::sqrt(double(c.hd))), od.as<float>(), split ? scratch.as<float>() : nullptr);
+        const std::vector<float> o = cuda::download<float>(od.data(), q.size());
+        double worst = 0.0;
+        for (size_t i = 0; i < o.size(); ++i) {
+          const double e = std::fabs(double(o[i]) - double(ref[i]));
+          if (!(e <= worst)) worst = e;
+        }
+        CHECK(worst <= 2e-5);
       }
-      CHECK(worst <= 2e-5);
     }
   }
 }
 
-TEST_CASE("kv_store appends rows at the device-held position") {
+TEST_CASE("kv_store writes each row at its sequence's block and position") {
   YS_REQUIRE_CUDA_OR_SKIP();
-  const int64_t row = 48, n_tok = 3, pos0 = 5, cap = 10;
-  const std::vector<float> src = test::randn(size_t(row * n_tok), 8);
-  std::vector<float> cache = test::randn(size_t(row * cap), 9);
-  cuda::Buffer sd = cuda::upload(src), cd = cuda::upload(cache), pd = cuda::upload(std::vector<int64_t>{pos0});
-  cuda::kv_store(sd.as<float>(), cd.as<float>(), pd.as<int64_t>(), row, n_tok);
-  std::copy(src.begin(), src.end(), cache.begin() + pos0 * row);
-  CHECK(cuda::download<float>(cd.data(), cache.size()) == cache);
+  const int64_t row = 48, cap_blocks = 4;
+  // Two sequences: rows 0-1 are sequence 0 at positions 15, 16 (blocks 2 then 0); row 2 is
+  // sequence 1 at position 3 (block 3).
+  const std::vector<int32_t> tables = {2, 0, 3, 1}, row_seq = {0, 0, 1}, pos = {15, 16, 3};
+  const std::vector<float> k = test::randn(size_t(row * 3), 8), v = test::randn(size_t(row * 3), 9);
+  for (bool f16 : {false, true}) {
+    INFO((f16 ? "f16" : "f32"));
+    const size_t elem = f16 ? 2 : 4, n = size_t(cap_blocks * 16 * row);
+    cuda::Buffer kp(n * elem), vp(n * elem), td = cuda::upload(tables), sd = cuda::upload(row_seq), pd = cuda::upload(pos);
+    cuda::fill_bytes(kp.data(), 0, n * elem);
+    cuda::fill_bytes(vp.data(), 0, n * elem);
+    cuda::Buffer kd = cuda::upload(k), vd = cuda::upload(v);
+    cuda::PagedKv kv;
+    kv.k = kp.data(), kv.v = vp.data(), kv.f16 = f16, kv.row_dim = row, kv.block_shift = 4;
+    kv.tables = td.as<int32_t>(), kv.table_stride = 2;
+    cuda::kv_store(kd.as<float>(), vd.as<float>(), 3, sd.as<int32_t>(), pd.as<int32_t>(), kv);
+    std::vector<float> gk(n), gv(n);
+    if (f16) {
+      const auto hk = cuda::download<uint16_t>(kp.data(), n), hv = cuda::download<uint16_t>(vp.data(), n);
+      for (size_t i = 0; i < n; ++i) gk[i] = quant::f16_to_f32(hk[i]), gv[i] = quant::f16_to_f32(hv[i]);
+    } else {
+      gk = cuda::download<float>(kp.data(), n), gv = cuda::download<float>(vp.data(), n);
+    }
+    const int64_t slot[3] = {2 * 16 + 15, 0 * 16 + 0, 1 * 16 + 3};  // sequence 1's table starts at entry 2
+    for (int r = 0; r < 3; ++r)
+      for (int64_t i = 0; i < row; ++i) {
+        const float want_k = f16 ? quant::f16_to_f32(quant::f32_to_f16(k[size_t(r * row + i)])) : k[size_t(r * row + i)];
+        const float want_v = f16 ? quant::f16_to_f32(quant::f32_to_f16(v[size_t(r * row + i)])) : v[size_t(r * row + i)];
+        CHECK(gk[size_t(slot[r] * row + i)] == want_k);
+        CHECK(gv[size_t(slot[r] * row + i)] == want_v);
+      }
+  }
 }
 
 TEST_CASE("row_stats (log-softmax of a target + argmax) matches the CPU, ties to the lowest id") {

@@ -73,5 +73,5 @@ TEST_CASE("run --cpu-gemm onednn is recorded; bad values are usage errors", "[e2
   Result cuda = fx.run_eval(fx.db("cuda.db"), {"--suite", "mmlu", "--limit", "1", "--cpu-gemm", "onednn",
                                                "--device", "cuda"});
   CHECK(cuda.rc == 2);
-  CHECK(cuda.err.find("applies to the CPU engine") != std::string::npos);
+  CHECK(cuda.err.find("applies to the embedded CPU engine") != std::string::npos);
 }

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using namespace ys::gguf;
 using namespace ys::gguf::testing;
@@ -168,5 +170,95 @@ TEST_CASE("real model: SmolLM2-135M hyperparameters, vocab and tensor bytes") {
     CHECK(j["hyperparameters"]["embedding_length"] == 576);
     CHECK(j["vocab_size"] == 49152);
     CHECK(j["tokenizer_pre"] == "smollm");
+  }
+}
+
+// Issue 19: on `yardstick synth --arch X` files, inspect lists the architecture's own
+// hyperparameters (with the key each comes from) and the KV memory of a context, computed
+// here independently: keys and values of every layer, n_kv_head * head_dim f32 (or f16)
+// each, per position; a context of 8192 is a whole number of the runtime's blocks.
+TEST_CASE("inspect on each architecture's synthetic file lists its own hyperparameters and KV memory") {
+  if (!fs::exists(kBinary)) {
+    WARN("yardstick binary not built at " << kBinary << "; skipping");
+    return;
+  }
+  struct Case {
+    const char* arch;
+    const char* synth_flags;
+    int layers, kv_heads, head_dim;
+    std::vector<std::string> facts;  // names listed, and a key each one names ("" for none)
+    std::vector<std::string> keys;
+  };
+  const std::vector<Case> cases = {
+      {"llama", "", 2, 2, 16, {"rope"}, {""}},
+      {"qwen3", "--head-dim 32", 2, 2, 32, {"head size", "QK norm"}, {"qwen3.attention.key_length", ""}},
+      {"qwen3moe",
+       "--experts 4 --experts-used 2 --expert-ffn 32",
+       2,
+       2,
+       16,
+       {"experts", "expert FFN", "expert weights"},
+       {"qwen3moe.expert_count", "qwen3moe.expert_feed_forward_length", "qwen3moe.expert_weights_norm"}},
+      {"gemma3",
+       "--window 512 --final-softcap 30 --layers 6",
+       6,
+       2,
+       16,
+       {"sliding window", "local rope base", "attention scale", "final logit softcap", "embedding scale"},
+       {"gemma3.attention.sliding_window", "gemma3.rope.freq_base_swa", "gemma3.attention.scale",
+        "gemma3.final_logit_softcapping", ""}},
+      {"llama4",
+       "--experts 4 --experts-used 1 --moe-step 2 --layers 4",
+       4,
+       2,
+       16,
+       {"MoE layers", "experts", "chunked attention", "NoPE layers", "temperature tuning", "QK norm"},
+       {"llama4.interleave_moe_layer_step", "llama4.expert_count", "llama4.attention.sliding_window", "", "", ""}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.arch);
+    const fs::path p = fs::temp_directory_path() / (std::string("ys_inspect_") + c.arch + "_" +
+                                                    std::to_string(::getpid()) + ".gguf");
+    const std::string synth = "'" + kBinary + "' synth --arch " + c.arch + " --dim 64 --heads 4 --kv-heads 2 " +
+                              c.synth_flags + " -o '" + p.string() + "' >/dev/null";
+    REQUIRE(std::system(synth.c_str()) == 0);
+    const Run r = run_inspect("'" + p.string() + "' --json --ctx 8192");
+    const Run h = run_inspect("'" + p.string() + "' --json --ctx 1000 --kv-type f16");
+    const Run t = run_inspect("'" + p.string() + "'");
+    fs::remove(p);
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["engine"].is_object());
+    const auto& facts = j["engine"]["architecture_facts"];
+    for (size_t i = 0; i < c.facts.size(); ++i) {
+      INFO("fact " << c.facts[i]);
+      bool found = false;
+      for (const auto& f : facts)
+        if (f["name"] == c.facts[i]) {
+          found = true;
+          CHECK(!f["value"].get<std::string>().empty());
+          if (c.keys[i].empty())
+            CHECK(f["key"].is_null());
+          else
+            CHECK(f["key"] == c.keys[i]);
+          CHECK(t.out.find(c.facts[i]) != std::string::npos);  // the text output lists it too
+        }
+      CHECK(found);
+    }
+    CHECK(j["engine"]["head_dim"] == c.head_dim);
+    const int64_t per_token = 2LL * c.layers * c.kv_heads * c.head_dim * 4;
+    const auto& m = j["engine"]["memory"];
+    CHECK(m["context"] == 8192);
+    CHECK(m["kv_bytes_per_token"] == per_token);
+    CHECK(m["kv_bytes"] == 8192 * per_token);
+    CHECK(m["total_bytes"] == m["kv_bytes"].get<int64_t>() + j["tensor_bytes"].get<int64_t>());
+    REQUIRE(h.rc == 0);
+    const auto jh = nlohmann::json::parse(h.out);
+    const int64_t kv16 = jh["engine"]["memory"]["kv_bytes"].get<int64_t>();
+    CHECK(jh["engine"]["memory"]["kv_bytes_per_token"] == per_token / 2);
+    CHECK(kv16 >= 1000 * per_token / 2);          // every position of the context
+    CHECK(kv16 < (1000 + 256) * per_token / 2);   // rounded up to whole blocks only
+    CHECK(t.out.find("KV cache") != std::string::npos);
   }
 }

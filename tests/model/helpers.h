@@ -1,7 +1,7 @@
 // Shared helpers of the model tests: synthetic model files and logits comparisons.
 #pragma once
 
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "engine/model/synth.h"
 
 #include <filesystem>

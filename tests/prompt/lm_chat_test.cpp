@@ -3,7 +3,7 @@
 // fewshot_context/construct_requests): MMLU, GSM8K, GSM8K-CoT, WMT16 ro-en and HumanEval,
 // plain and with --chat-template / --fewshot-as-multiturn / --system-instruction, through
 // the SmolLM2 and Gemma 2 templates. Contexts and continuations must be byte-identical.
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "engine/tokenizer/chat_template.h"
 #include "suites/suite.h"
 #include "tests/mmlu/test_data.h"
@@ -29,7 +29,7 @@ std::string read_file(const std::string& path) {
 }
 
 // The fixture's template as the CPU model renders it (jinja::TemplateError becomes
-// engine::ChatTemplateError, as CpuModel::apply_chat_template does).
+// engine::ChatTemplateError, as runtime::Engine::apply_chat_template does).
 suites::ChatRenderFn fixture_render(const std::string& name, std::string* source) {
   jinja::Context special;
   if (name == "smollm2-instruct") {

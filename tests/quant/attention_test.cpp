@@ -3,6 +3,7 @@
 #include "engine/backend/cpu/attention.h"
 
 #include "engine/backend/cpu/thread_pool.h"
+#include "engine/quant/blocks.h"
 
 #include <catch2/catch.hpp>
 
@@ -247,4 +248,75 @@ TEST_CASE("attention rejects a head count that is not a multiple of the kv heads
   std::vector<float> x(64, 0.0f), out(64);
   const AttnSeq a{x.data(), x.data(), 0, 1, 0};
   CHECK_THROWS(attention_batch_isa(Isa::scalar, x.data(), &a, 1, 3, 2, 16, out.data(), pool));
+}
+
+namespace {
+
+// The cache of `sq` in blocks of 2^shift rows, in reverse block order, each block its own
+// allocation of exactly its rows (f32, or IEEE halves when f16), so a read through a wrong
+// block or past one shows under ASan.
+struct PagedCopy {
+  std::vector<std::vector<uint8_t>> kb, vb;
+  std::vector<const void*> kp, vp;
+};
+PagedCopy page(const Shape& s, const Seq& sq, int shift, bool f16) {
+  const int64_t kvd = int64_t(s.n_kv) * s.head_dim, n_pos = sq.pos0 + sq.n_tok, B = int64_t(1) << shift;
+  const int64_t nb = (n_pos + B - 1) / B, elem = f16 ? 2 : 4;
+  PagedCopy c;
+  c.kb.resize(size_t(nb)), c.vb.resize(size_t(nb));
+  for (int64_t b = 0; b < nb; ++b) {  // storage slot nb-1-b holds block b
+    const int64_t rows = std::min(B, n_pos - b * B);
+    for (auto [dst, src] : {std::pair{&c.kb, &sq.k}, std::pair{&c.vb, &sq.v}}) {
+      std::vector<uint8_t>& blk = (*dst)[size_t(nb - 1 - b)];
+      blk.resize(size_t(B * kvd * elem));  // whole block: the routine never reads rows past n_pos
+      for (int64_t i = 0; i < rows * kvd; ++i) {
+        const float x = (*src)[size_t(b * B * kvd + i)];
+        if (f16) {
+          const uint16_t h = ys::quant::f32_to_f16(x);
+          std::memcpy(&blk[size_t(i * 2)], &h, 2);
+        } else {
+          std::memcpy(&blk[size_t(i * 4)], &x, 4);
+        }
+      }
+    }
+  }
+  for (int64_t b = 0; b < nb; ++b) {
+    c.kp.push_back(c.kb[size_t(nb - 1 - b)].data());
+    c.vp.push_back(c.vb[size_t(nb - 1 - b)].data());
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a paged cache gives the bits of a contiguous one; an f16 cache those of its rounded values") {
+  ThreadPool pool(2);
+  for (const Shape& s : {kShapes[0], kShapes[1], kShapes[3], kShapes[5]}) {
+    INFO("shape " << s.n_head << "/" << s.n_kv << " hd " << s.head_dim);
+    for (const auto& [n_tok, pos0] : {std::pair<int64_t, int64_t>{1, 70}, {19, 0}, {5, 33}}) {
+      const Seq sq = make_seq(s, n_tok, pos0, 31);
+      Seq rounded = sq;  // the values an f16 cache holds, in f32
+      for (auto* x : {&rounded.k, &rounded.v})
+        for (float& f : *x) f = ys::quant::f16_to_f32(ys::quant::f32_to_f16(f));
+      for (Isa isa : variants()) {
+        INFO("isa " << int(isa) << " n_tok " << n_tok << " pos0 " << pos0);
+        for (int shift : {4, 5}) {
+          for (bool f16 : {false, true}) {
+            const PagedCopy c = page(s, sq, shift, f16);
+            AttnSeq a{nullptr, nullptr, 0, sq.n_tok, sq.pos0, c.kp.data(), c.vp.data(), shift, f16};
+            std::vector<float> out(sq.q.size(), -1.0f);
+            attention_batch_isa(isa, sq.q.data(), &a, 1, s.n_head, s.n_kv, s.head_dim, out.data(), pool);
+            CHECK(same_bits(out, run_one(isa, s, f16 ? rounded : sq, pool)));
+          }
+        }
+        // every variant gives the scalar routine's bits on an f16 cache too
+        const PagedCopy c = page(s, sq, 4, true);
+        AttnSeq a{nullptr, nullptr, 0, sq.n_tok, sq.pos0, c.kp.data(), c.vp.data(), 4, true};
+        std::vector<float> mine(sq.q.size()), scalar(sq.q.size());
+        attention_batch_isa(isa, sq.q.data(), &a, 1, s.n_head, s.n_kv, s.head_dim, mine.data(), pool);
+        attention_batch_isa(Isa::scalar, sq.q.data(), &a, 1, s.n_head, s.n_kv, s.head_dim, scalar.data(), pool);
+        CHECK(same_bits(mine, scalar));
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // instance on port 0), and a fault-injecting HTTP proxy in front of any server.
 #pragma once
 
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "engine/model/synth.h"
 #include "runner/serve/server.h"
 

@@ -1,7 +1,7 @@
 // `yardstick serve` as an HTTP server: bad requests get 4xx with a message (never a crash),
 // streaming, tokenize/detokenize, metrics, concurrent clients sharing engine calls, and the
 // scoring arithmetic against the engine's own.
-#include "engine/model/cpu_model.h"
+#include "engine/backend/cpu/cpu_model.h"
 #include "runner/serve/protocol.h"
 #include "runner/serve/scoring.h"
 #include "tests/remote/live_server.h"

@@ -45,6 +45,20 @@ TEST_CASE("byte-level BPE merges by rank, leftmost first on a tie") {
   CHECK_THROWS_AS(Tokenizer(toy_bpe({"nospace"})), ys::Error);
 }
 
+TEST_CASE("Llama 4's <|eot|> and <|eom|> control tokens end generation; the same text as a normal token does not") {
+  Vocab v = toy_bpe({"a b"});
+  for (const char* t : {"<|eot|>", "<|eom|>", "<|eot|>x"}) v.tokens.push_back(t);  // 261..263
+  v.types.assign(v.tokens.size(), kTokenNormal);
+  v.types[260] = v.types[261] = v.types[262] = v.types[263] = kTokenControl;
+  Vocab plain = v;
+  plain.types[261] = kTokenNormal;
+  const Tokenizer tok(v), tok_plain(plain);
+  CHECK(tok.is_eog(261));
+  CHECK(tok.is_eog(262));
+  CHECK_FALSE(tok.is_eog(263));
+  CHECK_FALSE(tok_plain.is_eog(261));
+}
+
 namespace {
 
 // SentencePiece toy: 0 <unk>, 1 <s>, 2 </s>, 3..258 <0x00>..<0xFF>, then normal pieces.

@@ -72,6 +72,10 @@ TEST_CASE("pre-tokenizer splits per tokenizer.ggml.pre") {
   CHECK(split("llama-bpe", "I'm 12345 ok\n\n") == V{"I", "'m", " ", "123", "45", " ok", "\n\n"});
   CHECK(split("llama-bpe", "IT'S") == V{"IT", "'S"});
   CHECK(split("qwen2", "I'm 12345 ok\n\n") == V{"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "\n\n"});
+  // Llama 4 (gpt-4o rule): case runs split words, numbers in threes, contractions either case.
+  CHECK(split("llama4", "HelloWorld's 1234567") == V{"Hello", "World's", " ", "123", "456", "7"});
+  CHECK(split("llama4", "CamelCASEWord IT'S") == V{"Camel", "CASEWord", " IT'S"});
+  CHECK(split("llama4", "a/b\n") == V{"a", "/b", "\n"});
   CHECK(split("smollm", "café 你好") == V{"café", " 你好"});   // \p{L} is Unicode-aware
   CHECK(split("smollm", "x١٢") == V{"x", "١", "٢"});          // Arabic-Indic digits are \p{N}
   CHECK(split("smollm", "").empty());
@@ -82,7 +86,7 @@ TEST_CASE("pre-tokenizer splits per tokenizer.ggml.pre") {
 
 TEST_CASE("pre-tokenizer pieces always concatenate back to the input") {
   const std::string text = "  Mixed: ÀÉ 42\t\tx\r\n\n  👨‍👩‍👧 ... 'll 'LL\u3000end  ";
-  for (const char* pre : {"smollm", "gpt2", "llama-bpe", "qwen2", "default"}) {
+  for (const char* pre : {"smollm", "gpt2", "llama-bpe", "qwen2", "default", "llama4"}) {
     std::string joined;
     for (const auto& p : split(pre, text)) {
       CHECK_FALSE(p.empty());

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "engine/backend/cpu/thread_pool.h"
+#include "engine/quant/blocks.h"
 
 #include <algorithm>
 #include <bit>
@@ -35,6 +36,13 @@ float attn_fma(float a, float b, float c) {
   return float(s);
 }
 
+float attn_softcap(float s, float cap) { return float(double(cap) * std::tanh(double(s) / double(cap))); }
+
+void attn_softcap_scores(const AttnUnit& u, float* sc, int64_t np) {
+  for (int g = 0; g < u.n_heads; ++g)
+    for (int64_t j = 0; j < u.n_pos; ++j) sc[g * np + j] = attn_softcap(sc[g * np + j], u.softcap);
+}
+
 float* attn_scratch(int64_t n) {
   thread_local std::vector<float> buf;
   if (buf.size() < static_cast<size_t>(n)) buf.resize(static_cast<size_t>(n));
@@ -43,16 +51,20 @@ float* attn_scratch(int64_t n) {
 
 namespace {
 
+inline float widen(float x) { return x; }
+inline float widen(uint16_t h) { return quant::f16_to_f32(h); }
+
 // Step 1 of the routine for one key.
-float score(const float* q, const float* k, int head_dim, float scale) {
+template <class E>
+float score(const float* q, const E* k, int head_dim, float scale) {
   float acc[16] = {};
   int c = 0;
   for (; c + 16 <= head_dim; c += 16)
-    for (int l = 0; l < 16; ++l) acc[l] = attn_fma(q[c + l], k[c + l], acc[l]);
+    for (int l = 0; l < 16; ++l) acc[l] = attn_fma(q[c + l], widen(k[c + l]), acc[l]);
   if (c < head_dim) {
     for (int l = 0; l < 16; ++l) {
       const bool in = c + l < head_dim;
-      acc[l] = attn_fma(in ? q[c + l] : 0.0f, in ? k[c + l] : 0.0f, acc[l]);
+      acc[l] = attn_fma(in ? q[c + l] : 0.0f, in ? widen(k[c + l]) : 0.0f, acc[l]);
     }
   }
   return reduce16(acc) * scale;
@@ -64,9 +76,8 @@ double reduce16d(const double* d) {
   return ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]));
 }
 
-}  // namespace
-
-void attend_unit_scalar(const AttnUnit& u) {
+template <class E>
+void attend_scalar(const AttnUnit& u) {
   const int hd = u.head_dim;
   const int64_t n = u.n_pos;
   float* sc = attn_scratch(n);
@@ -74,7 +85,8 @@ void attend_unit_scalar(const AttnUnit& u) {
     const float* q = u.q + int64_t(g) * hd;
     float m = -INFINITY;
     for (int64_t j = 0; j < n; ++j) {
-      sc[j] = score(q, u.k + j * u.kv_stride, hd, u.scale);
+      sc[j] = score(q, attn_k<E>(u, j), hd, u.scale);
+      if (u.softcap > 0.0f) sc[j] = attn_softcap(sc[j], u.softcap);
       m = std::max(m, sc[j]);
     }
     double d[16] = {};
@@ -87,20 +99,25 @@ void attend_unit_scalar(const AttnUnit& u) {
     std::fill(o, o + hd, 0.0f);
     for (int64_t j = 0; j < n; ++j) {
       const float p = sc[j] * inv;
-      const float* v = u.v + j * u.kv_stride;
-      for (int i = 0; i < hd; ++i) o[i] = attn_fma(p, v[i], o[i]);
+      const E* v = attn_v<E>(u, j);
+      for (int i = 0; i < hd; ++i) o[i] = attn_fma(p, widen(v[i]), o[i]);
     }
   }
 }
 
+}  // namespace
+
+void attend_unit_scalar(const AttnUnit& u) { attend_scalar<float>(u); }
+void attend_unit_scalar_h(const AttnUnit& u) { attend_scalar<uint16_t>(u); }
+
 namespace {
 
-AttnUnitFn unit_fn(Isa isa) {
+AttnUnitFn unit_fn(Isa isa, bool f16) {
   if (!cpu_supports(isa)) fail(ErrorKind::unsupported, "attention: this CPU lacks the {} instructions", isa_label(isa));
   switch (isa) {
-    case Isa::avx512: return attend_unit_avx512;
-    case Isa::avx2: return attend_unit_avx2;
-    default: return attend_unit_scalar;
+    case Isa::avx512: return f16 ? attend_unit_avx512_h : attend_unit_avx512;
+    case Isa::avx2: return f16 ? attend_unit_avx2_h : attend_unit_avx2;
+    default: return f16 ? attend_unit_scalar_h : attend_unit_scalar;
   }
 }
 
@@ -111,18 +128,20 @@ struct RowRef {
   int64_t row;    // batch row
   int64_t n_pos;  // keys it attends to
   int64_t seq;
+  int64_t first;  // its first key
 };
 
 // The batch rows by cost, most expensive first (so that dynamically claimed units end with
 // cheap ones), in this thread's buffer; *keys = the number of (row, key) pairs.
-const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, double* keys) {
+const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, const AttnOptions& opt, double* keys) {
   thread_local std::vector<RowRef> order;
   order.clear();
   *keys = 0;
   for (int64_t s = 0; s < n_seq; ++s)
     for (int64_t t = 0; t < seqs[s].n_tok; ++t) {
-      order.push_back({seqs[s].row0 + t, seqs[s].pos0 + t + 1, s});
-      *keys += double(seqs[s].pos0 + t + 1);
+      const int64_t pos = seqs[s].pos0 + t, first = opt.first_key(pos);
+      order.push_back({seqs[s].row0 + t, pos + 1 - first, s, first});
+      *keys += double(pos + 1 - first);
     }
   std::sort(order.begin(), order.end(),
             [](const RowRef& a, const RowRef& b) { return a.n_pos != b.n_pos ? a.n_pos > b.n_pos : a.row < b.row; });
@@ -132,18 +151,33 @@ const std::vector<RowRef>& rows_by_cost(const AttnSeq* seqs, int64_t n_seq, doub
 }  // namespace
 
 void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head,
-                         int head_dim, float* out, ThreadPool& pool) {
+                         int head_dim, float* out, ThreadPool& pool, const AttnOptions& opt) {
   if (n_seq <= 0) return;
   if (n_kv_head <= 0 || n_head <= 0 || n_head % n_kv_head != 0 || head_dim <= 0)
     fail(ErrorKind::invalid_input, "attention: n_head {} must be a positive multiple of n_kv_head {}, head_dim {} > 0",
          n_head, n_kv_head, head_dim);
-  const AttnUnitFn fn = unit_fn(isa);
+  const bool f16 = seqs[0].kv_f16;
+  for (int64_t i = 0; i < n_seq; ++i) {
+    if (seqs[i].k_blocks && seqs[i].block_shift < 4)
+      fail(ErrorKind::invalid_input, "attention: paged blocks of 2^{} rows; expected at least 16", seqs[i].block_shift);
+    if (seqs[i].kv_f16 != f16 || (f16 && !seqs[i].k_blocks))
+      fail(ErrorKind::invalid_input, "attention: f16 caches must be paged and not mixed with f32 ones in one call");
+  }
+  const AttnUnitFn fn = unit_fn(isa, f16);
+  // Block pointers of contiguous caches (one block each).
+  thread_local std::vector<const void*> contig;
+  contig.resize(size_t(2 * n_seq));
+  for (int64_t i = 0; i < n_seq; ++i) contig[size_t(2 * i)] = seqs[i].k, contig[size_t(2 * i + 1)] = seqs[i].v;
+  const void* const* contig_p = contig.data();
   const int group = n_head / n_kv_head;
   const int64_t kv_stride = int64_t(n_kv_head) * head_dim;
   const int64_t q_stride = int64_t(n_head) * head_dim;
-  const float scale = float(1.0 / std::sqrt(double(head_dim)));
+  if (opt.window < 0 || opt.chunk < 0 || opt.softcap < 0.0f || (opt.window > 0 && opt.chunk > 0))
+    fail(ErrorKind::invalid_input, "attention: window {} / chunk {} / softcap {}: expected >= 0, at most one of "
+         "window and chunk", opt.window, opt.chunk, opt.softcap);
+  const float scale = opt.scale != 0.0f ? opt.scale : float(1.0 / std::sqrt(double(head_dim)));
   double keys = 0;
-  const std::vector<RowRef>& rows = rows_by_cost(seqs, n_seq, &keys);
+  const std::vector<RowRef>& rows = rows_by_cost(seqs, n_seq, opt, &keys);
   const RowRef* order = rows.data();  // the caller's buffer, read by the workers
 
   // Units: (row, kv head, its group of query heads), which share each key and value load;
@@ -158,15 +192,21 @@ void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n
       const int kvh = int((idx % per_row) / n_sub), sub = int(idx % n_sub);
       const int h0 = kvh * group + sub * per_unit;
       const int64_t kvo = int64_t(kvh) * head_dim, qo = r.row * q_stride + int64_t(h0) * head_dim;
+      const AttnSeq& sq = seqs[r.seq];
+      const bool paged = sq.k_blocks != nullptr;
       fn({.q = q + qo,
-          .k = seqs[r.seq].k + kvo,
-          .v = seqs[r.seq].v + kvo,
+          .k = paged ? sq.k_blocks : contig_p + 2 * r.seq,
+          .v = paged ? sq.v_blocks : contig_p + 2 * r.seq + 1,
           .out = out + qo,
           .n_pos = r.n_pos,
           .kv_stride = kv_stride,
+          .kv_off = kvo,
+          .block_shift = paged ? sq.block_shift : 62,
           .head_dim = head_dim,
           .n_heads = std::min(per_unit, group - sub * per_unit),
-          .scale = scale});
+          .scale = scale,
+          .k0 = r.first,
+          .softcap = opt.softcap});
     }
   };
   const int64_t n_units = n_rows * per_row;
@@ -177,8 +217,8 @@ void attention_batch_isa(Isa isa, const float* q, const AttnSeq* seqs, int64_t n
 }
 
 void attention_batch(const float* q, const AttnSeq* seqs, int64_t n_seq, int n_head, int n_kv_head, int head_dim,
-                     float* out, ThreadPool& pool) {
-  attention_batch_isa(selected_isa(), q, seqs, n_seq, n_head, n_kv_head, head_dim, out, pool);
+                     float* out, ThreadPool& pool, const AttnOptions& opt) {
+  attention_batch_isa(selected_isa(), q, seqs, n_seq, n_head, n_kv_head, head_dim, out, pool, opt);
 }
 
 void attention(const float* q, const float* k, const float* v, int64_t n_tok, int64_t pos0, int n_head, int n_kv_head,

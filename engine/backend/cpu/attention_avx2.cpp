@@ -1,4 +1,4 @@
-// AVX2 + FMA variant of the attention routine (this file alone is compiled with those
+// AVX2 + FMA (+ F16C for f16 caches) variant of the attention routine (this file alone is compiled with those
 // flags; chosen at run time by attention.cpp). The 16 canonical lanes are two ymm.
 #include "engine/backend/cpu/attention_simd.h"
 
@@ -23,6 +23,10 @@ struct Avx2 {
   static V set1(float x) { return {_mm256_set1_ps(x), _mm256_set1_ps(x)}; }
   static V load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
   static V loadz(const float* p, M m) { return {_mm256_maskload_ps(p, m.lo), _mm256_maskload_ps(p + 8, m.hi)}; }
+  static V load_h(const uint16_t* p) {
+    return {_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)))};
+  }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v.lo), _mm256_storeu_ps(p + 8, v.hi); }
   static void storem(float* p, M m, V v) { _mm256_maskstore_ps(p, m.lo, v.lo), _mm256_maskstore_ps(p + 8, m.hi, v.hi); }
   static V fma(V a, V b, V c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
@@ -96,6 +100,7 @@ struct Avx2 {
 
 }  // namespace
 
-void attend_unit_avx2(const AttnUnit& u) { attn_simd::attend_unit<Avx2>(u); }
+void attend_unit_avx2(const AttnUnit& u) { attn_simd::attend_unit<Avx2, float>(u); }
+void attend_unit_avx2_h(const AttnUnit& u) { attn_simd::attend_unit<Avx2, uint16_t>(u); }
 
 }  // namespace ys::cpu

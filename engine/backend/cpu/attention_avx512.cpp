@@ -19,6 +19,7 @@ struct Avx512 {
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static V loadz(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static V load_h(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
   static void storem(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
@@ -77,6 +78,7 @@ struct Avx512 {
 
 }  // namespace
 
-void attend_unit_avx512(const AttnUnit& u) { attn_simd::attend_unit<Avx512>(u); }
+void attend_unit_avx512(const AttnUnit& u) { attn_simd::attend_unit<Avx512, float>(u); }
+void attend_unit_avx512_h(const AttnUnit& u) { attn_simd::attend_unit<Avx512, uint16_t>(u); }
 
 }  // namespace ys::cpu

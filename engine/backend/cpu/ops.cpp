@@ -46,6 +46,28 @@ void softmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  constexpr double kC = 0.79788456080286535588;  // sqrt(2/pi)
+  for (int64_t i = 0; i < n; ++i) {
+    const double g = gate[i];
+    const float ge = float(0.5 * g * (1.0 + std::tanh(kC * (g + 0.044715 * g * g * g))));
+    out[i] = ge * up[i];
+  }
+}
+
+void scale_inplace(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void softcap_inplace(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) x[i] = float(double(cap) * std::tanh(double(x[i]) / double(cap)));
+}
+
+float position_scale(int32_t pos, float floor_scale, float scale, float offset) {
+  const float f = std::floor((float(pos) + offset) / floor_scale);
+  return float(std::log(double(f) + 1.0) * double(scale) + 1.0);
+}
+
 namespace {
 
 // YaRN: the dimension range [low, high] that blends interpolation and extrapolation.

@@ -1,9 +1,10 @@
 // The CUDA backend's public face: availability, device facts for the hardware record,
-// and the loader of a Llama-family model onto an NVIDIA GPU. No CUDA type appears here.
+// and the loader of a model onto an NVIDIA GPU. No CUDA type appears here.
 //
-// The engine behind load_cuda_model (engine/backend/cuda/cuda_model_impl.h) keeps the
-// semantics of CpuModel (PROTOCOLS.md §1.3): same tokenizer, same request logic, same
-// results up to the numeric tolerances stated in tests/cuda/model_test.cpp.
+// load_cuda_model returns the shared runtime (engine/runtime/engine.h: requests, prefix
+// reuse, one-pass multiple choice, continuous batching, paged KV) over CudaBackend
+// (cuda_backend.h): same tokenizer and request logic as the CPU engine, results equal up
+// to the numeric tolerances stated in tests/cuda/model_test.cpp.
 #pragma once
 
 #include "engine/model/model.h"

@@ -55,6 +55,12 @@ void rmsnorm(const float* x, const float* w, int64_t n_tok, int64_t dim, float e
 void add_bias(float* x, const float* b, int64_t n_tok, int64_t dim);
 void add_inplace(float* y, const float* x, int64_t n);
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n);  // tanh gelu (cpu::gelu_mul)
+void scale(float* x, int64_t n, float s);                                   // x *= s
+void softcap(float* x, int64_t n, float cap);                               // x = cap tanh(x / cap)
+// Row t of x [n_rows, cols] times cpu::position_scale(pos[t], ...) (pos: device memory).
+void scale_by_position(float* x, int64_t n_rows, int64_t cols, const int32_t* pos, float floor_scale, float scale,
+                       float offset);
 
 struct RopeDev {
   int n_rot = 0;
@@ -64,33 +70,64 @@ struct RopeDev {
   float ext_factor = 0.0f, attn_factor = 1.0f, beta_fast = 32.0f, beta_slow = 1.0f;
   int n_ctx_orig = 0;
 };
-// Positions are read from device memory (*pos0, one int64) so that a captured CUDA graph
-// replays for any position.
-// x: [n_tok, n_head*head_dim]; token t at position *pos0 + t. Angles in double as on the CPU.
-void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int64_t* pos0, const RopeDev& p);
-// cache[(*pos0 + t) * row + i] = src[t * row + i] for t < n_tok (the KV cache append).
-void kv_store(const float* src, float* cache, const int64_t* pos0, int64_t row, int64_t n_tok);
+// Positions are read from device memory (pos[t], one int32 per row) so that a captured CUDA
+// graph replays for any positions.
+// x: [n_tok, n_head*head_dim]; row t at position pos[t]. Angles in double as on the CPU.
+void rope(float* x, int64_t n_tok, int n_head, int head_dim, const int32_t* pos, const RopeDev& p);
 
-// Causal GQA attention of n_tok queries (positions *pos0..) against cache rows
-// [0, *pos0+n_tok) of k/v ([n_ctx, n_kv_head*head_dim] f32). Online softmax, one warp per
-// (query, head); head_dim <= 256. Scale 1/sqrt(head_dim). With `scratch` (at least
-// attention_scratch_floats(n_tok, ...) floats) and n_tok <= kAttentionSplitMaxTokens, the
+// Paged key/value storage of ONE layer: blocks of 2^block_shift rows of row_dim elements
+// (f32, or IEEE half when f16), block b's row i at k + ((b << block_shift) + i) * row_dim.
+// Sequence s's block ids: tables[s * table_stride + j] for its positions
+// [j << block_shift, (j + 1) << block_shift). All pointers are device memory.
+struct PagedKv {
+  void* k = nullptr;
+  void* v = nullptr;
+  bool f16 = false;
+  int64_t row_dim = 0;
+  int block_shift = 4;
+  const int32_t* tables = nullptr;
+  int64_t table_stride = 0;
+};
+// Writes rows k[t], v[t] ([n_rows, row_dim] f32) at position pos[t] of sequence row_seq[t].
+void kv_store(const float* k, const float* v, int64_t n_rows, const int32_t* row_seq, const int32_t* pos,
+              const PagedKv& kv);
+
+// Causal GQA attention of n_rows queries: row t (sequence row_seq[t], position pos[t])
+// attends to its sequence's cache rows [0, pos[t]]. Online softmax, one warp per (row,
+// head); head_dim <= 256. With `scratch` (at least attention_scratch_floats(n_rows, ...)
+// floats) and n_rows <= kAttentionSplitMaxTokens (decode steps of up to 32 sequences), the
 // decode version: split-K over the cache (32 splits, one warp each), then a combine.
-inline constexpr int64_t kAttentionSplitMaxTokens = 8;
-int64_t attention_scratch_floats(int64_t n_tok, int n_head, int head_dim);
-void attention(const float* q, const float* k, const float* v, int64_t n_tok, const int64_t* pos0, int n_head,
-               int n_kv_head, int head_dim, float* out, float* scratch = nullptr);
+inline constexpr int64_t kAttentionSplitMaxTokens = 32;
+int64_t attention_scratch_floats(int64_t n_rows, int n_head, int head_dim);
+// Masks beyond causal (cpu::AttnOptions): row t attends to [first, pos[t]] with first =
+// max(0, pos - window + 1) (window > 0) or pos - pos % chunk (chunk > 0); softcap > 0 caps
+// each scaled score s to float(softcap * tanh(double(s) / softcap)).
+struct AttnMask {
+  int64_t window = 0, chunk = 0;
+  float softcap = 0.0f;
+};
+void attention(const float* q, int64_t n_rows, const int32_t* row_seq, const int32_t* pos, const PagedKv& kv,
+               int n_head, int n_kv_head, int head_dim, float scale, float* out, float* scratch = nullptr,
+               const AttnMask& mask = {});
 
-// Per row i of logits [n_rows, n_vocab]: logprob[i] = log softmax(row)[targets[i]]
-// (double, as cpu row_stats) and argmax[i] (lowest id wins ties). targets may be null (logprob 0).
+// y[i] = x[rows[i]] for i < n (rows of `cols` floats; rows is device memory).
+void gather_rows(const float* x, int64_t cols, const int32_t* rows, int64_t n, float* y);
+
+// Per query i (row rows[i] of logits [., n_vocab], or row i when rows is null):
+// logprob[i] = log softmax(row)[targets[i]] (double, as cpu row_stats; 0 when targets is
+// null or targets[i] < 0) and argmax[i] (lowest id wins ties).
 void row_stats(const float* logits, int64_t n_rows, int64_t n_vocab, const int32_t* targets, double* logprob,
-               int32_t* argmax);
+               int32_t* argmax, const int32_t* rows = nullptr);
 
-// MoE routing: per token, top-k of router [n_tok, n_expert] (ties to the lower id), softmax
-// over the k selected logits. sel/wsel: [n_tok, k].
-void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel);
-// out[t,:] = sum_j wsel[t,j] * src[(t*k + j), :], summed in rank order j = 0..k-1.
+// MoE routing: per token, top-k of router [n_tok, n_expert] (ties to the lower id), their
+// weights per `gating` (engine::MoeGating as an int: 0 softmax over the k selected, 1 softmax
+// over all experts, 2 sigmoid of each selected logit). sel/wsel: [n_tok, k].
+void moe_topk(const float* router, int64_t n_tok, int n_expert, int k, int32_t* sel, float* wsel, int gating = 0);
+// out[t,:] = sum_j wsel[t,j] * src[(t*k + j), :], summed in rank order j = 0..k-1 (weights of
+// 1 when wsel is null).
 void moe_combine(const float* src, const float* wsel, int64_t n_tok, int k, int64_t dim, float* out);
+// y[b, :] = wsel[b] * x[b / k, :] for b < n_tok * k (an expert's input scaled by its weight).
+void moe_scale_inputs(const float* x, const float* wsel, int64_t n_tok, int k, int64_t dim, float* y);
 
 // Measured ceilings (tools): time `reps` device-to-device copies of `bytes`, and `reps`
 // m*n*k GEMMs (bf16 if `bf16`, else f16; f32 accumulation) on random data. Seconds, median.

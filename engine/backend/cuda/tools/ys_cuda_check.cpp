@@ -9,10 +9,11 @@
 // Machine-readable lines start with "RESULT <key> <value>"; exit 0 ok, 1 failed, 2 usage,
 // 3 a comparison outside its tolerance.
 #include "common/error.h"
+#include "engine/backend/cpu/cpu_model.h"
+#include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda/cuda_model.h"
-#include "engine/backend/cuda/cuda_model_impl.h"
 #include "engine/backend/cuda/kernels.h"
-#include "engine/model/cpu_model.h"
+#include "engine/runtime/engine.h"
 
 #include <fmt/core.h>
 
@@ -103,46 +104,79 @@ double active_params(const engine::HParams& h) {
   return h.n_layer * (2 * e * qd + 2 * e * kvd + ffn) + e * h.n_vocab;
 }
 
+// Timings through the shared runtime (Engine::eval_argmax): pp = one prompt of `pp` new
+// tokens (steps of Backend::step_rows rows, the last row's argmax), tg = `tg` decode steps
+// of one sequence (each reuses the cached prefix and runs one row), b = `batch` new tokens
+// of one sequence in one step.
 int bench(const std::string& path, int pp, int tg, int batch, bool deterministic) {
   engine::LoadOptions opt;
   opt.deterministic = deterministic;
+  opt.max_context = std::max({pp, tg + 1, batch}) + 8;
   auto m = engine::load_cuda_model(path, opt, 0);
-  auto& cm = static_cast<cuda::CudaModel&>(*m);
-  const engine::HParams& h = cm.hparams();
-  std::vector<int32_t> toks(size_t(std::max({pp, batch, 1})));
-  for (size_t i = 0; i < toks.size(); ++i) toks[i] = int32_t((i * 7919 + 13) % size_t(h.n_vocab));
-  auto run_pp = [&] {
-    cm.reset();
-    for (int p0 = 0; p0 < pp; p0 += 512) {
-      const int n = std::min(512, pp - p0);
-      cm.forward_raw(std::vector<int32_t>(toks.begin() + p0, toks.begin() + p0 + n), p0 + n == pp ? 1 : 0);
-    }
+  auto& e = static_cast<runtime::Engine&>(*m);
+  auto& be = static_cast<cuda::CudaBackend&>(e.backend());
+  const engine::HParams& h = e.hparams();
+  uint32_t salt = 1;
+  auto tokens = [&](int n) {  // a fresh first token each time: no prefix is shared with earlier calls
+    std::vector<int32_t> t(size_t(std::max(n, 1)));
+    ++salt;
+    for (size_t i = 0; i < t.size(); ++i) t[i] = int32_t((i * 7919 + 13 + salt * 104729) % size_t(h.n_vocab));
+    return t;
   };
-  run_pp();  // warm-up (cuBLAS heuristics, first-touch)
+  int32_t sink = 0;
+  auto on = [&](int64_t, int32_t am) { sink ^= am; };
+  auto run_pp = [&] {
+    const auto t = tokens(pp);
+    e.eval_argmax(t, pp - 1, on);
+  };
+  auto run_tg = [&] {
+    const auto all = tokens(tg + 1);
+    std::vector<int32_t> seq(all.begin(), all.begin() + 1);
+    e.eval_argmax(seq, 0, on);
+    const double t0 = now();
+    for (int i = 1; i <= tg; ++i) {
+      seq.push_back(all[size_t(i)]);
+      e.eval_argmax(seq, i, on);
+    }
+    return now() - t0;
+  };
+  run_pp();  // warm-up (cuBLAS heuristics, first-touch, graph capture)
+  run_tg();
   std::vector<double> t_pp, t_tg, t_b;
   for (int rep = 0; rep < 3; ++rep) {
     double t = now();
     run_pp();
     t_pp.push_back(now() - t);
+    t_tg.push_back(run_tg());
+    const auto b = tokens(batch);
     t = now();
-    for (int i = 0; i < tg; ++i) cm.forward_raw({toks[size_t(i) % toks.size()]}, 1);
-    t_tg.push_back(now() - t);
-    t = now();
-    cm.forward_raw(std::vector<int32_t>(toks.begin(), toks.begin() + batch), batch);
+    e.eval_argmax(b, 0, on);
     t_b.push_back(now() - t);
   }
   auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   const double params = active_params(h);
   fmt::print("RESULT bench.deterministic {}\n", deterministic ? 1 : 0);
-  fmt::print("RESULT bench.weight_gib {:.3f}\nRESULT bench.active_params_g {:.3f}\n", double(cm.weight_bytes()) / (1 << 30),
+  fmt::print("RESULT bench.weight_gib {:.3f}\nRESULT bench.active_params_g {:.3f}\n", double(be.weight_bytes()) / (1 << 30),
              params / 1e9);
   fmt::print("RESULT bench.pp{}_tps {:.1f}\nRESULT bench.pp{}_tflops {:.2f}\n", pp, pp / med(t_pp), pp,
              2.0 * params * pp / med(t_pp) / 1e12);
   fmt::print("RESULT bench.tg{}_tps {:.1f}\nRESULT bench.tg_weight_gbs {:.1f}\n", tg, tg / med(t_tg),
-             double(cm.weight_bytes()) * tg / med(t_tg) / 1e9);
-  fmt::print("RESULT bench.b{}_tps {:.1f}   # {} tokens of one sequence in one forward (batched path)\n", batch,
+             double(be.weight_bytes()) * tg / med(t_tg) / 1e9);
+  fmt::print("RESULT bench.b{}_tps {:.1f}   # {} tokens of one sequence in one step (batched path)\n", batch,
              batch / med(t_b), batch);
-  return 0;
+  return sink == -1 ? 1 : 0;
+}
+
+// Logits [n, n_vocab] of toks fed `group` tokens per step (each eval shares the cached
+// prefix, so it runs exactly the next group).
+std::vector<float> logits_in_groups(runtime::Engine& e, const std::vector<int32_t>& toks, int64_t group) {
+  const int64_t nv = e.hparams().n_vocab, n = int64_t(toks.size());
+  std::vector<float> out(size_t(n * nv), std::nanf(""));
+  for (int64_t p0 = 0; p0 < n; p0 += group) {
+    const std::vector<int32_t> prefix(toks.begin(), toks.begin() + std::min(n, p0 + group));
+    e.eval(prefix, p0, [&](int64_t pos, const float* l) { std::copy_n(l, nv, out.begin() + pos * nv); });
+  }
+  return out;
 }
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
@@ -161,13 +195,13 @@ int drift(const std::string& path) {
     engine::LoadOptions opt;
     opt.deterministic = det;
     auto m = engine::load_cuda_model(path, opt, 0);
-    auto& cm = static_cast<cuda::CudaModel&>(*m);
+    auto& e = static_cast<runtime::Engine&>(*m);
     std::vector<int32_t> toks(64);
-    for (size_t i = 0; i < toks.size(); ++i) toks[i] = int32_t((i * 7919 + 13) % size_t(cm.hparams().n_vocab));
-    const auto alone = cm.logits_in_groups(toks, 1);
+    for (size_t i = 0; i < toks.size(); ++i) toks[i] = int32_t((i * 7919 + 13) % size_t(e.hparams().n_vocab));
+    const auto alone = logits_in_groups(e, toks, 1);
     const char* mode = det ? "deterministic" : "default";
     for (int g : {7, 32})
-      fmt::print("RESULT drift.{}_max_dlogit_b{} {:.3g}\n", mode, g, max_abs_diff(alone, cm.logits_in_groups(toks, g)));
+      fmt::print("RESULT drift.{}_max_dlogit_b{} {:.3g}\n", mode, g, max_abs_diff(alone, logits_in_groups(e, toks, g)));
   }
   return 0;
 }

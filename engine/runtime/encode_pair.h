@@ -1,7 +1,8 @@
-// PROTOCOLS.md §1.3 steps 1-3 for one loglikelihood request, shared by every backend:
-// move the context's trailing whitespace to the continuation, tokenize context+continuation
-// jointly and split at len(enc(context)) (empty context -> [BOS or EOS]), left-truncate to
-// n_ctx + 1 tokens.
+// Request encoding, shared by every backend: PROTOCOLS.md §1.3 steps 1-3 for one
+// loglikelihood request: move the context's trailing whitespace to the continuation,
+// tokenize context+continuation jointly and split at len(enc(context)) (empty context ->
+// [BOS or EOS]), left-truncate to n_ctx + 1 tokens. The BOS rule of model input
+// (LoadOptions::bos, no second BOS, parse_special) is tok::encode_prompt.
 #pragma once
 
 #include "engine/model/model.h"
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace ys::engine {
+namespace ys::runtime {
 
 struct EncodedPair {
   std::vector<int32_t> full;  // the (left-truncated) context + continuation tokens
@@ -26,7 +27,7 @@ void move_trailing_space(std::string& ctx, std::string& cont);
 
 // `encode_input` tokenizes a non-empty context the way the model feeds input (BOS policy).
 using EncodeInputFn = std::function<std::vector<int32_t>(const std::string&)>;
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,
-                        int64_t n_ctx);
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input,
+                        const engine::LoglikelihoodRequest& r, int64_t n_ctx);
 
-}  // namespace ys::engine
+}  // namespace ys::runtime

@@ -1,10 +1,10 @@
-#include "engine/model/encode_pair.h"
+#include "engine/runtime/encode_pair.h"
 
 #include "common/error.h"
 
 #include <algorithm>
 
-namespace ys::engine {
+namespace ys::runtime {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
@@ -18,8 +18,8 @@ void move_trailing_space(std::string& ctx, std::string& cont) {
   ctx.resize(end);
 }
 
-EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input, const LoglikelihoodRequest& r,
-                        int64_t n_ctx) {
+EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_input,
+                        const engine::LoglikelihoodRequest& r, int64_t n_ctx) {
   std::string ctx = r.context, cont = r.continuation;
   // 1. Trailing whitespace of the context moves to the continuation.
   move_trailing_space(ctx, cont);
@@ -45,4 +45,4 @@ EncodedPair encode_pair(const tok::Tokenizer& tok, const EncodeInputFn& encode_i
   return e;
 }
 
-}  // namespace ys::engine
+}  // namespace ys::runtime
