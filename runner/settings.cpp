@@ -216,7 +216,7 @@ nlohmann::json parse_json_strict(const std::string& text, const std::string& sou
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text, cb);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number past double's range
     fail(ErrorKind::format, "{}: not valid JSON: {}", source_name, e.what());
   }
   if (!duplicate.empty()) fail(ErrorKind::format, "{}: key \"{}\" appears twice", source_name, duplicate);

@@ -78,6 +78,13 @@ TEST_CASE("run: config file keys, duplicates, precedence", "[e2e]") {
       CHECK(has(r, "expected "));
     }
   }
+  SECTION("a number past double's range -> 1, not valid JSON (found by tools/fuzz.sh)") {
+    write(cfg, R"({"suite": "mmlu", "limit": 2e22222244444})");
+    Result r = fx.run_eval(fx.db(), {"--config", cfg});
+    INFO(r.all());
+    CHECK(r.rc == 1);
+    CHECK(has(r, cfg + ": not valid JSON"));
+  }
   SECTION("duplicate key -> 1 naming it") {
     write(cfg, R"({"suite": "mmlu", "limit": 2, "limit": 3})");
     Result r = fx.run_eval(fx.db(), {"--config", cfg});
