@@ -77,7 +77,7 @@ ys::tok::Vocab spm_vocab() {
   add("</s>", 0, ys::tok::kTokenControl);
   for (int b = 0; b < 256; ++b) add(fmt::format("<0x{:02X}>", b), 0, ys::tok::kTokenByte);
   const char* pieces[] = {"\xe2\x96\x81", "\xe2\x96\x81t", "\xe2\x96\x81th", "\xe2\x96\x81the", "e", "t", "h",
-                          "a", "\xe2\x96\x81" "a", "in", "\xe2\x96\x81in", "er", "\xc3\xa9", "\xe4\xb8\xad"};
+                          "a", ("\xe2\x96\x81" "a"), "in", "\xe2\x96\x81in", "er", "\xc3\xa9", "\xe4\xb8\xad"};
   float score = -1;
   for (const char* p : pieces) add(p, score -= 0.5f, ys::tok::kTokenNormal);
   v.unk = 0, v.bos = 1, v.eos = 2;
