@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 using ys::tok::Tokenizer;
 namespace t = ys::tok::test;
@@ -49,15 +50,34 @@ TEST_CASE("Gemma 3 ids equal llama.cpp's on every tokenizer fixture string") {
   CHECK(tok.add_bos());
   const auto fx = nlohmann::json::parse(t::read_file(fx_path));
   REQUIRE(fx["cases"].size() >= 100);
-  size_t n_special = 0;
+  // Known differences from llama.cpp (found when the fixture was first written; each is
+  // asserted to still differ, so the list stays true):
+  //  - bytes "abc\xff" "def": llama.cpp's SPM splitter takes the invalid lead byte 0xFF as the
+  //    start of a 4-byte character, so "\xff" "def" becomes one unknown symbol and falls back to 4
+  //    byte tokens; Yardstick splits an invalid byte alone and "def" stays one token.
+  //  - "<s></s><unk>" without parse_special: Gemma's vocabulary types "</s>" as user-defined;
+  //    llama.cpp re-types it as a control token (its end-of-generation detection by text), so
+  //    it is spelled as text there; Yardstick matches user-defined tokens as the file types them.
+  const std::set<std::pair<std::string, bool>> known = {{"abc\xff" "def", true}, {"abc\xff" "def", false},
+                                                        {"<s></s><unk>", false}};
+  size_t n_special = 0, n_known = 0;
   for (const auto& c : fx["cases"]) {
     const std::string text = text_of(c);
     INFO("text: '" << text << "'");
-    CHECK(tok.encode(text, false) == c["ids"].get<std::vector<int32_t>>());
     const auto plain = c.contains("ids_no_special") ? c["ids_no_special"] : c["ids"];
     n_special += c.contains("ids_no_special");
-    CHECK(tok.encode(text, false, false) == plain.get<std::vector<int32_t>>());
+    for (const bool special : {true, false}) {
+      const auto want = (special ? c["ids"] : plain).get<std::vector<int32_t>>();
+      const auto got = tok.encode(text, false, special);
+      if (known.count({text, special})) {
+        ++n_known;
+        CHECK(got != want);
+      } else {
+        CHECK(got == want);
+      }
+    }
   }
+  CHECK(n_known == known.size());
   WARN("Gemma 3: " << fx["cases"].size() << " strings compared with llama.cpp, " << n_special
                    << " with control tokens");
 }
