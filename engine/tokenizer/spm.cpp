@@ -35,6 +35,16 @@ struct Cand {
   bool operator<(const Cand& o) const { return score != o.score ? score < o.score : left > o.left; }
 };
 
+// Length of the symbol that starts with byte c, by its high nibble, as llama.cpp's SPM
+// tokenizer splits text (the reference for GGUF SPM vocabularies): an invalid lead byte
+// 0xF8-0xFF opens a 4-byte symbol, a stray continuation byte a 1-byte one. Valid UTF-8 splits
+// into characters either way; the difference shows only on invalid bytes (tests/tokenizer,
+// Gemma 3 against llama.cpp).
+size_t symbol_len(unsigned char c) {
+  static constexpr uint8_t kLen[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kLen[c >> 4];
+}
+
 }  // namespace
 
 void SpmEncoder::encode(std::string_view text, std::vector<int32_t>& out) const {
@@ -44,7 +54,7 @@ void SpmEncoder::encode(std::string_view text, std::vector<int32_t>& out) const 
   syms.clear();
   heap.clear();
   for (size_t off = 0; off < text.size();) {
-    const auto n = static_cast<uint32_t>(std::min(text.size() - off, utf8_lead_len(static_cast<unsigned char>(text[off]))));
+    const auto n = static_cast<uint32_t>(std::min(text.size() - off, symbol_len(static_cast<unsigned char>(text[off]))));
     const auto i = static_cast<int32_t>(syms.size());
     syms.push_back({static_cast<uint32_t>(off), n, i - 1, off + n < text.size() ? i + 1 : -1});
     off += n;
