@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+#include <utility>
+
 namespace ys::reports {
 namespace {
 
@@ -53,7 +56,12 @@ std::string html_escape(const std::string& s) {
 
 std::string md_cell(const std::string& s, size_t max) {
   std::string out;
-  for (char c : html_escape(one_line(s, max))) {
+  // Quotes need no entity outside HTML attributes; only & < > could start markup.
+  std::string text = html_escape(one_line(s, max));
+  for (const auto& [entity, ch] : {std::pair<std::string_view, std::string_view>{"&quot;", "\""}, {"&#39;", "'"}})
+    for (size_t at = text.find(entity); at != std::string::npos; at = text.find(entity, at + ch.size()))
+      text.replace(at, entity.size(), ch);
+  for (char c : text) {
     if (c == '|') out += "\\|";
     else if (c == '`') out += "\\`";
     else if (c == '*' || c == '_' || c == '[' || c == ']') out += std::string("\\") + c;

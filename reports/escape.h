@@ -9,7 +9,7 @@ namespace ys::reports {
 
 // & < > " ' -> entities; invalid UTF-8 bytes and control characters (except \n, \t) -> U+FFFD / space.
 std::string html_escape(const std::string& s);
-// Markdown table cell: one line, | escaped, HTML-significant characters escaped, backticks escaped.
+// Markdown table cell: one line, | escaped, & < > as entities (quotes kept), backticks escaped.
 std::string md_cell(const std::string& s, size_t max = 80);
 // Number formatting shared by the renderers ("-" for nullopt).
 std::string num(std::optional<double> v, int digits = 2);
