@@ -1,9 +1,10 @@
 // An architecture: a model family's weights bound in a backend and its forward pass written
 // once over the Backend operations (engine/model/backend.h), for every device.
 //
-// Adding an architecture is one file in engine/model: a class implementing Architecture
-// (its constructor reads its own metadata keys and binds its tensors with WeightBinder,
-// engine/model/weights.h) and one line in the table of architecture.cpp.
+// Adding an architecture is one file in engine/model: a class derived from Decoder
+// (engine/model/decoder.h: the blocks and tensor binders every architecture shares; its
+// constructor reads its own metadata keys and binds its tensors, its layer() says which blocks
+// a layer adds with which options) and one line in the table of architecture.cpp.
 #pragma once
 
 #include "engine/gguf/gguf.h"

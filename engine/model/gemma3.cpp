@@ -17,15 +17,15 @@
 #include "engine/model/gemma3.h"
 
 #include "common/error.h"
-#include "engine/model/arch_common.h"
+#include "engine/model/decoder.h"
+
+#include <fmt/format.h>
 
 #include <cmath>
 
 namespace ys::engine {
 
 namespace {
-
-enum Slot : int { kX, kXn, kQ, kK, kV, kAtt, kTmp, kGate, kUp, kOut };
 
 struct Gemma3Params {
   int64_t n_swa = 0;    // sliding window (0: none)
@@ -57,131 +57,63 @@ Gemma3Params read_params(const gguf::File& f, const HParams& h) {
   return p;
 }
 
-class Gemma3 final : public Architecture {
+class Gemma3 final : public Decoder {
  public:
   explicit Gemma3(const ArchContext& ctx);
-  void forward(Backend& be, const Step& s) override;
-  KvLayout kv_layout() const override { return {h_.n_layer, int64_t(h_.n_kv_head) * h_.head_dim}; }
-  std::string weight_type() const override { return weight_type_; }
 
  private:
   struct Layer {
     Vec attn_norm, post_attn_norm, ffn_norm, post_ffn_norm;  // [n_embd]
-    Vec q_norm, k_norm;                                      // [head_dim]
-    Mat wq, wk, wv, wo;  // q: [n_head*hd, n_embd]; k, v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
-    Mat gate, up, down;  // [n_ff, n_embd] x2, [n_embd, n_ff]
+    AttnWeights attn;                                        // with q_norm, k_norm [head_dim]
+    GluWeights ffn;
   };
-  void attention_block(Backend& be, const Layer& L, int il, Act xn, Act out);
-  void ffn_block(Backend& be, const Layer& L, Act xn, Act out);
+  void layer(Backend& be, int il, const Residual& r) override;
 
-  HParams h_;
   Gemma3Params p_;
-  std::vector<std::vector<uint8_t>> owned_;
-  std::string weight_type_;
-  Mat tok_embd_, output_;
-  Vec output_norm_;
   RopeConfig rope_global_, rope_local_;
   AttnConfig attn_global_, attn_local_;
   std::vector<Layer> layers_;
 };
 
-Gemma3::Gemma3(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx.h)) {
+Gemma3::Gemma3(const ArchContext& ctx) : Decoder(ctx), p_(read_params(ctx.file, ctx.h)) {
   Backend& be = ctx.be;
-  WeightBinder b(ctx.file, owned_, ctx.requant);
-  const gguf::TensorInfo* te = b.find("token_embd.weight");
-  if (!te || te->dims.size() != 2 || te->dims[1] == 0 || te->dims[1] > (1u << 24))
-    fail(ErrorKind::format, "{}: missing or implausible 2-D tensor 'token_embd.weight' [n_embd, n_vocab]",
-         ctx.file.path());
-  ctx.h.n_vocab = h_.n_vocab = int(te->dims[1]);
-  const uint64_t e = uint64_t(h_.n_embd), nv = uint64_t(h_.n_vocab), hd = uint64_t(h_.head_dim);
-  const uint64_t qd = uint64_t(h_.n_head) * hd, kvd = uint64_t(h_.n_kv_head) * hd, ff = uint64_t(h_.n_ff);
-  tok_embd_ = upload_mat(be, b.mat("token_embd.weight", e, nv), "token_embd.weight");
-  output_ = b.find("output.weight") ? upload_mat(be, b.mat("output.weight", e, nv), "output.weight") : tok_embd_;
-  output_norm_ = be.upload(b.vec("output_norm.weight", e), int64_t(e));
+  WeightBinder b = binder(ctx.file);
+  bind_embeddings(ctx, b);
+  const uint64_t e = uint64_t(h_.n_embd);
   layers_.resize(size_t(h_.n_layer));
   for (int il = 0; il < h_.n_layer; ++il) {
     Layer& L = layers_[size_t(il)];
-    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) {
-      return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t));
-    };
-    auto vec = [&](const char* t, uint64_t n) { return be.upload(b.vec(blk(il, t), n), int64_t(n)); };
-    L.attn_norm = vec("attn_norm.weight", e);
-    L.wq = mat("attn_q.weight", e, qd);
-    L.wk = mat("attn_k.weight", e, kvd);
-    L.wv = mat("attn_v.weight", e, kvd);
-    L.wo = mat("attn_output.weight", qd, e);
-    L.q_norm = vec("attn_q_norm.weight", hd);
-    L.k_norm = vec("attn_k_norm.weight", hd);
-    L.post_attn_norm = vec("post_attention_norm.weight", e);
-    L.ffn_norm = vec("ffn_norm.weight", e);
-    L.gate = mat("ffn_gate.weight", e, ff);
-    L.up = mat("ffn_up.weight", e, ff);
-    L.down = mat("ffn_down.weight", ff, e);
-    L.post_ffn_norm = vec("post_ffw_norm.weight", e);
+    LayerBinder lb(be, b, h_, il);
+    L.attn_norm = lb.vec("attn_norm.weight", e);
+    L.attn = lb.attention(false, true);
+    L.post_attn_norm = lb.vec("post_attention_norm.weight", e);
+    L.ffn_norm = lb.vec("ffn_norm.weight", e);
+    L.ffn = lb.glu(uint64_t(h_.n_ff));
+    L.post_ffn_norm = lb.vec("post_ffw_norm.weight", e);
   }
   weight_type_ = b.weight_type();
+  embed_scale_ = std::sqrt(float(h_.n_embd));
+  final_softcap_ = p_.final_softcap;
   rope_global_ = h_.rope_params();
   rope_local_ = rope_global_;
   rope_local_.freq_base = p_.freq_base_swa;
   rope_local_.freq_scale = 1.0f;
   rope_local_.ext_factor = 0.0f;
   rope_local_.attn_factor = 1.0f;
-  attn_global_.n_head = h_.n_head;
-  attn_global_.n_kv_head = h_.n_kv_head;
-  attn_global_.head_dim = h_.head_dim;
+  attn_global_ = attn_config();
   attn_global_.scale = p_.attn_scale;
   attn_local_ = attn_global_;
   attn_local_.window = p_.n_swa;
 }
 
-void Gemma3::forward(Backend& be, const Step& s) {
-  const int64_t n = s.n_rows, e = h_.n_embd;
-  const Act x = be.buffer(kX, n, e), xn = be.buffer(kXn, n, e), tmp = be.buffer(kTmp, n, e);
-  be.embed(tok_embd_, x);
-  be.scale(x, std::sqrt(float(e)));
-  for (int il = 0; il < h_.n_layer; ++il) {
-    const Layer& L = layers_[size_t(il)];
-    be.rmsnorm(x, L.attn_norm, h_.rms_eps, xn);
-    attention_block(be, L, il, xn, tmp);
-    be.rmsnorm(tmp, L.post_attn_norm, h_.rms_eps, tmp);
-    be.add(x, tmp);
-    be.rmsnorm(x, L.ffn_norm, h_.rms_eps, xn);
-    ffn_block(be, L, xn, tmp);
-    be.rmsnorm(tmp, L.post_ffn_norm, h_.rms_eps, tmp);
-    be.add(x, tmp);
-  }
-  if (s.n_out == 0) return;
-  const Act xo = be.buffer(kOut, s.n_out, e);
-  be.gather_out_rows(x, xo);
-  be.rmsnorm(xo, output_norm_, h_.rms_eps, xo);
-  const Act logits = be.logits(h_.n_vocab);
-  be.matmul(output_, xo, logits);
-  if (p_.final_softcap > 0.0f) be.softcap(logits, p_.final_softcap);
-}
-
-void Gemma3::attention_block(Backend& be, const Layer& L, int il, Act xn, Act out) {
-  const int64_t n = xn.rows, hd = h_.head_dim, qd = h_.n_head * hd, kvd = h_.n_kv_head * hd;
-  const Act q = be.buffer(kQ, n, qd), k = be.buffer(kK, n, kvd), v = be.buffer(kV, n, kvd);
-  const Act att = be.buffer(kAtt, n, qd);
-  const Backend::MatOut qkv[] = {{&L.wq, q}, {&L.wk, k}, {&L.wv, v}};
-  be.matmul(qkv, 3, xn);
-  be.rmsnorm(heads(q, hd), L.q_norm, h_.rms_eps, heads(q, hd));
-  be.rmsnorm(heads(k, hd), L.k_norm, h_.rms_eps, heads(k, hd));
+void Gemma3::layer(Backend& be, int il, const Residual& r) {
+  const Layer& L = layers_[size_t(il)];
   const bool sliding = p_.sliding(il);
-  const RopeConfig& rope = sliding ? rope_local_ : rope_global_;
-  be.rope(q, h_.n_head, h_.head_dim, rope);
-  be.rope(k, h_.n_kv_head, h_.head_dim, rope);
-  be.attention(il, q, k, v, att, sliding ? attn_local_ : attn_global_);
-  be.matmul(L.wo, att, out);
-}
-
-void Gemma3::ffn_block(Backend& be, const Layer& L, Act xn, Act out) {
-  const int64_t n = xn.rows;
-  const Act gate = be.buffer(kGate, n, h_.n_ff), up = be.buffer(kUp, n, h_.n_ff);
-  const Backend::MatOut gate_up[] = {{&L.gate, gate}, {&L.up, up}};
-  be.matmul(gate_up, 2, xn);
-  be.geglu(gate, up, gate);
-  be.matmul(L.down, gate, out);
+  const AttnOptions o{.rope = sliding ? &rope_local_ : &rope_global_,
+                      .attn = sliding ? &attn_local_ : &attn_global_,
+                      .qk_norm = QkNorm::before_rope};
+  r.add(L.attn_norm, [&](Act xn, Act out) { attention(be, L.attn, il, o, xn, out); }, L.post_attn_norm);
+  r.add(L.ffn_norm, [&](Act xn, Act out) { glu(be, L.ffn, h_.n_ff, Glu::gelu_tanh, xn, out); }, L.post_ffn_norm);
 }
 
 }  // namespace

@@ -23,13 +23,13 @@
 #include "engine/model/llama4.h"
 
 #include "common/error.h"
-#include "engine/model/arch_common.h"
+#include "engine/model/decoder.h"
+
+#include <fmt/format.h>
 
 namespace ys::engine {
 
 namespace {
-
-enum Slot : int { kX, kXn, kQ, kK, kV, kAtt, kTmp, kGate, kUp, kOut, kShared };
 
 struct Llama4Params {
   int moe_step = 1;      // interleave_moe_layer_step: layer il is MoE iff (il + 1) % step == 0
@@ -79,32 +79,22 @@ Llama4Params read_params(const gguf::File& f, const HParams& h) {
   return p;
 }
 
-class Llama4 final : public Architecture {
+class Llama4 final : public Decoder {
  public:
   explicit Llama4(const ArchContext& ctx);
-  void forward(Backend& be, const Step& s) override;
-  KvLayout kv_layout() const override { return {h_.n_layer, int64_t(h_.n_kv_head) * h_.head_dim}; }
-  std::string weight_type() const override { return weight_type_; }
 
  private:
   struct Layer {
     Vec attn_norm, ffn_norm;  // [n_embd]
-    Mat wq, wk, wv, wo;       // q: [n_head*hd, n_embd]; k, v: [n_kv*hd, n_embd]; o: [n_embd, n_head*hd]
-    Mat gate, up, down;       // dense layers: [n_ff, n_embd] x2, [n_embd, n_ff]
-    MoeWeights moe;  // MoE layers: router [n_expert, n_embd]; experts [n_ff_exp, n_embd] x2, [n_embd, n_ff_exp]
-    Mat gate_sh, up_sh, down_sh;  // MoE layers' shared expert: [n_ff_exp, n_embd] x2, [n_embd, n_ff_exp]
+    AttnWeights attn;         // q_norm, k_norm: the weightless QK norm (ones_)
+    GluWeights ffn;           // dense layers
+    MoeWeights moe;           // MoE layers: router [n_expert, n_embd]; experts of n_ff_exp rows
+    GluWeights shared;        // MoE layers' shared expert of n_ff_exp rows
   };
-  void attention_block(Backend& be, const Layer& L, int il, Act xn, Act out);
-  void ffn_block(Backend& be, const Layer& L, int il, Act xn, Act out);
-  // out = down(silu(gate xn) * up xn) with an FFN of n_ff rows
-  void swiglu_ffn(Backend& be, const Mat& gate, const Mat& up, const Mat& down, int64_t n_ff, Act xn, Act out);
+  void layer(Backend& be, int il, const Residual& r) override;
 
-  HParams h_;
   Llama4Params p_;
-  std::vector<std::vector<uint8_t>> owned_;
-  std::string weight_type_;
-  Mat tok_embd_, output_;
-  Vec output_norm_, ones_;  // ones_: [head_dim] of 1 (the weightless QK norm)
+  Vec ones_;  // [head_dim] of 1 (the weightless QK norm)
   std::vector<float> ones_host_;
   RopeConfig rope_, rope_chunked_;
   AttnConfig attn_global_, attn_chunked_;
@@ -112,61 +102,35 @@ class Llama4 final : public Architecture {
   std::vector<Layer> layers_;
 };
 
-Llama4::Llama4(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx.h)) {
+Llama4::Llama4(const ArchContext& ctx) : Decoder(ctx), p_(read_params(ctx.file, ctx.h)) {
   Backend& be = ctx.be;
-  WeightBinder b(ctx.file, owned_, ctx.requant);
-  const gguf::TensorInfo* te = b.find("token_embd.weight");
-  if (!te || te->dims.size() != 2 || te->dims[1] == 0 || te->dims[1] > (1u << 24))
-    fail(ErrorKind::format, "{}: missing or implausible 2-D tensor 'token_embd.weight' [n_embd, n_vocab]",
-         ctx.file.path());
-  ctx.h.n_vocab = h_.n_vocab = int(te->dims[1]);
-  const uint64_t e = uint64_t(h_.n_embd), nv = uint64_t(h_.n_vocab), hd = uint64_t(h_.head_dim);
-  const uint64_t qd = uint64_t(h_.n_head) * hd, kvd = uint64_t(h_.n_kv_head) * hd;
-  tok_embd_ = upload_mat(be, b.mat("token_embd.weight", e, nv), "token_embd.weight");
-  output_ = b.find("output.weight") ? upload_mat(be, b.mat("output.weight", e, nv), "output.weight") : tok_embd_;
-  output_norm_ = be.upload(b.vec("output_norm.weight", e), int64_t(e));
+  WeightBinder b = binder(ctx.file);
+  bind_embeddings(ctx, b);
   rope_ = h_.rope_params();
   if (b.find("rope_freqs.weight"))
     rope_.freq_factors = be.upload(b.vec("rope_freqs.weight", uint64_t(h_.n_rot / 2)), h_.n_rot / 2);
+  ones_host_.assign(size_t(h_.head_dim), 1.0f);
+  ones_ = be.upload(ones_host_.data(), int64_t(h_.head_dim));
+  const uint64_t e = uint64_t(h_.n_embd);
   layers_.resize(size_t(h_.n_layer));
   for (int il = 0; il < h_.n_layer; ++il) {
     Layer& L = layers_[size_t(il)];
-    auto mat = [&](const char* t, uint64_t cols, uint64_t rows) {
-      return upload_mat(be, b.mat(blk(il, t), cols, rows), blk(il, t));
-    };
-    auto mats = [&](const char* t, uint64_t cols, uint64_t rows) {
-      return upload_mats(be, b.mats(blk(il, t), cols, rows, uint64_t(h_.n_expert)), blk(il, t));
-    };
-    L.attn_norm = be.upload(b.vec(blk(il, "attn_norm.weight"), e), int64_t(e));
-    L.wq = mat("attn_q.weight", e, qd);
-    L.wk = mat("attn_k.weight", e, kvd);
-    L.wv = mat("attn_v.weight", e, kvd);
-    L.wo = mat("attn_output.weight", qd, e);
-    L.ffn_norm = be.upload(b.vec(blk(il, "ffn_norm.weight"), e), int64_t(e));
+    LayerBinder lb(be, b, h_, il);
+    L.attn_norm = lb.vec("attn_norm.weight", e);
+    L.attn = lb.attention(false, false);
+    L.attn.q_norm = L.attn.k_norm = ones_;
+    L.ffn_norm = lb.vec("ffn_norm.weight", e);
     if (!p_.moe(il)) {
-      const uint64_t ff = uint64_t(h_.n_ff);
-      L.gate = mat("ffn_gate.weight", e, ff);
-      L.up = mat("ffn_up.weight", e, ff);
-      L.down = mat("ffn_down.weight", ff, e);
+      L.ffn = lb.glu(uint64_t(h_.n_ff));
       continue;
     }
-    const uint64_t ff = uint64_t(h_.n_ff_exp);
-    L.moe.router = mat("ffn_gate_inp.weight", e, uint64_t(h_.n_expert));
-    L.moe.gate = mats("ffn_gate_exps.weight", e, ff);
-    L.moe.up = mats("ffn_up_exps.weight", e, ff);
-    L.moe.down = mats("ffn_down_exps.weight", ff, e);
-    L.gate_sh = mat("ffn_gate_shexp.weight", e, ff);
-    L.up_sh = mat("ffn_up_shexp.weight", e, ff);
-    L.down_sh = mat("ffn_down_shexp.weight", ff, e);
+    L.moe = lb.moe(uint64_t(h_.n_ff_exp), uint64_t(h_.n_expert));
+    L.shared = lb.glu(uint64_t(h_.n_ff_exp), "_shexp");
   }
   weight_type_ = b.weight_type();
-  ones_host_.assign(hd, 1.0f);
-  ones_ = be.upload(ones_host_.data(), int64_t(hd));
   rope_chunked_ = rope_;
   rope_chunked_.freq_base = p_.freq_base_swa;
-  attn_global_.n_head = h_.n_head;
-  attn_global_.n_kv_head = h_.n_kv_head;
-  attn_global_.head_dim = h_.head_dim;
+  attn_global_ = attn_config();
   attn_chunked_ = attn_global_;
   attn_chunked_.chunk = p_.chunk;
   moe_.n_expert = h_.n_expert;
@@ -175,62 +139,24 @@ Llama4::Llama4(const ArchContext& ctx) : h_(ctx.h), p_(read_params(ctx.file, ctx
   moe_.weight_before = true;
 }
 
-void Llama4::forward(Backend& be, const Step& s) {
-  const int64_t n = s.n_rows, e = h_.n_embd;
-  const Act x = be.buffer(kX, n, e), xn = be.buffer(kXn, n, e), tmp = be.buffer(kTmp, n, e);
-  be.embed(tok_embd_, x);
-  for (int il = 0; il < h_.n_layer; ++il) {
-    const Layer& L = layers_[size_t(il)];
-    be.rmsnorm(x, L.attn_norm, h_.rms_eps, xn);
-    attention_block(be, L, il, xn, tmp);
-    be.add(x, tmp);
-    be.rmsnorm(x, L.ffn_norm, h_.rms_eps, xn);
-    ffn_block(be, L, il, xn, tmp);
-    be.add(x, tmp);
-  }
-  if (s.n_out == 0) return;
-  const Act xo = be.buffer(kOut, s.n_out, e);
-  be.gather_out_rows(x, xo);
-  be.rmsnorm(xo, output_norm_, h_.rms_eps, xo);
-  be.matmul(output_, xo, be.logits(h_.n_vocab));
-}
-
-void Llama4::attention_block(Backend& be, const Layer& L, int il, Act xn, Act out) {
-  const int64_t n = xn.rows, hd = h_.head_dim, qd = h_.n_head * hd, kvd = h_.n_kv_head * hd;
-  const Act q = be.buffer(kQ, n, qd), k = be.buffer(kK, n, kvd), v = be.buffer(kV, n, kvd);
-  const Act att = be.buffer(kAtt, n, qd);
-  const Backend::MatOut qkv[] = {{&L.wq, q}, {&L.wk, k}, {&L.wv, v}};
-  be.matmul(qkv, 3, xn);
-  if (p_.rope(il)) {
-    const RopeConfig& rope = p_.chunked(il) ? rope_chunked_ : rope_;
-    be.rope(q, h_.n_head, h_.head_dim, rope);
-    be.rope(k, h_.n_kv_head, h_.head_dim, rope);
-    if (p_.kq_norm) {
-      be.rmsnorm(heads(q, hd), ones_, h_.rms_eps, heads(q, hd));
-      be.rmsnorm(heads(k, hd), ones_, h_.rms_eps, heads(k, hd));
-    }
+void Llama4::layer(Backend& be, int il, const Residual& r) {
+  const Layer& L = layers_[size_t(il)];
+  const bool chunked = p_.chunked(il), rope = p_.rope(il);
+  AttnOptions o{.attn = chunked ? &attn_chunked_ : &attn_global_};
+  if (rope) {
+    o.rope = chunked ? &rope_chunked_ : &rope_;
+    if (p_.kq_norm) o.qk_norm = QkNorm::after_rope;
   } else if (p_.temperature) {
-    be.scale_by_position(q, p_.temp);
+    o.temperature = &p_.temp;
   }
-  be.attention(il, q, k, v, att, p_.chunked(il) ? attn_chunked_ : attn_global_);
-  be.matmul(L.wo, att, out);
-}
-
-void Llama4::swiglu_ffn(Backend& be, const Mat& gate, const Mat& up, const Mat& down, int64_t n_ff, Act xn, Act out) {
-  const int64_t n = xn.rows;
-  const Act g = be.buffer(kGate, n, n_ff), u = be.buffer(kUp, n, n_ff);
-  const Backend::MatOut gate_up[] = {{&gate, g}, {&up, u}};
-  be.matmul(gate_up, 2, xn);
-  be.swiglu(g, u, g);
-  be.matmul(down, g, out);
-}
-
-void Llama4::ffn_block(Backend& be, const Layer& L, int il, Act xn, Act out) {
-  if (!p_.moe(il)) return swiglu_ffn(be, L.gate, L.up, L.down, h_.n_ff, xn, out);
-  be.moe(L.moe, moe_, xn, out);
-  const Act shared = be.buffer(kShared, xn.rows, xn.cols);
-  swiglu_ffn(be, L.gate_sh, L.up_sh, L.down_sh, h_.n_ff_exp, xn, shared);
-  be.add(out, shared);
+  r.add(L.attn_norm, [&](Act xn, Act out) { attention(be, L.attn, il, o, xn, out); });
+  r.add(L.ffn_norm, [&](Act xn, Act out) {
+    if (!p_.moe(il)) return glu(be, L.ffn, h_.n_ff, Glu::silu, xn, out);
+    be.moe(L.moe, moe_, xn, out);
+    const Act shared = be.buffer(kShared, xn.rows, xn.cols);
+    glu(be, L.shared, h_.n_ff_exp, Glu::silu, xn, shared);
+    be.add(out, shared);
+  });
 }
 
 }  // namespace

@@ -14,34 +14,6 @@ namespace {
 
 std::string dims_str(const std::vector<uint64_t>& d) { return fmt::format("[{}]", fmt::join(d, ", ")); }
 
-void bind_layer(WeightBinder& b, const HParams& h, int il, LayerWeights& L) {
-  const std::string p = fmt::format("blk.{}.", il);
-  const uint64_t e = uint64_t(h.n_embd), qd = uint64_t(h.n_head) * h.head_dim, kvd = uint64_t(h.n_kv_head) * h.head_dim;
-  const uint64_t ff = uint64_t(h.n_ff);
-  L.attn_norm = b.vec(p + "attn_norm.weight", e);
-  L.wq = b.mat(p + "attn_q.weight", e, qd);         // [n_embd, n_head*hd] in GGUF order
-  L.wk = b.mat(p + "attn_k.weight", e, kvd);
-  L.wv = b.mat(p + "attn_v.weight", e, kvd);
-  L.wo = b.mat(p + "attn_output.weight", qd, e);
-  if (h.qkv_bias) {
-    L.bq = b.vec(p + "attn_q.bias", qd);
-    L.bk = b.vec(p + "attn_k.bias", kvd);
-    L.bv = b.vec(p + "attn_v.bias", kvd);
-  }
-  L.ffn_norm = b.vec(p + "ffn_norm.weight", e);
-  if (h.n_expert == 0) {
-    L.w_gate = b.mat(p + "ffn_gate.weight", e, ff);
-    L.w_up = b.mat(p + "ffn_up.weight", e, ff);
-    L.w_down = b.mat(p + "ffn_down.weight", ff, e);
-    return;
-  }
-  const uint64_t ne = uint64_t(h.n_expert);
-  L.router = b.mat(p + "ffn_gate_inp.weight", e, ne);
-  L.gate_exps = b.mats(p + "ffn_gate_exps.weight", e, ff, ne);
-  L.up_exps = b.mats(p + "ffn_up_exps.weight", e, ff, ne);
-  L.down_exps = b.mats(p + "ffn_down_exps.weight", ff, e, ne);
-}
-
 // llama.cpp's names of its mixed K-quant file types (general.file_type), whose most common
 // tensor type does not name them (SmolLM2's Q4_K_M is mostly q5_0).
 std::string mixed_file_type(uint64_t ftype) {
@@ -118,26 +90,6 @@ std::string WeightBinder::weight_type() const {
   if (ft && std::holds_alternative<int64_t>(ft->v) && std::get<int64_t>(ft->v) > 0) ftype = uint64_t(std::get<int64_t>(ft->v));
   if (std::string mix = mixed_file_type(ftype); !mix.empty()) return mix;
   return best;
-}
-
-std::unique_ptr<Weights> load_weights(const gguf::File& f, HParams& h, std::optional<quant::Type> requant) {
-  auto w = std::make_unique<Weights>();
-  WeightBinder b(f, w->owned, requant);
-  const gguf::TensorInfo* te = b.find("token_embd.weight");
-  if (!te || te->dims.size() != 2)
-    fail(ErrorKind::format, "{}: missing 2-D tensor 'token_embd.weight' [n_embd, n_vocab]", f.path());
-  if (te->dims[1] == 0 || te->dims[1] > (1u << 24))
-    fail(ErrorKind::format, "{}: token_embd.weight has an implausible vocabulary size {}", f.path(), te->dims[1]);
-  h.n_vocab = int(te->dims[1]);
-  const uint64_t e = uint64_t(h.n_embd), nv = uint64_t(h.n_vocab);
-  w->tok_embd = b.mat("token_embd.weight", e, nv);
-  w->output_norm = b.vec("output_norm.weight", e);
-  w->output = b.find("output.weight") ? b.mat("output.weight", e, nv) : w->tok_embd;
-  if (b.find("rope_freqs.weight")) w->rope_freqs = b.vec("rope_freqs.weight", uint64_t(h.n_rot / 2));
-  w->layers.resize(size_t(h.n_layer));
-  for (int il = 0; il < h.n_layer; ++il) bind_layer(b, h, il, w->layers[size_t(il)]);
-  w->weight_type = b.weight_type();
-  return w;
 }
 
 }  // namespace ys::engine

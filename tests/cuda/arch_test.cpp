@@ -26,19 +26,6 @@ using namespace ys;
 using engine::SynthSpec;
 using quant::Type;
 
-namespace {
-
-double worst_rel(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0.0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double e = std::fabs(double(a[i]) - double(b[i])) / (std::fabs(double(b[i])) + 1e-6);
-    if (!(e <= worst)) worst = e;
-  }
-  return worst;
-}
-
-}  // namespace
-
 TEST_CASE("GeGLU, scale, soft-cap and the position temperature match the CPU ops") {
   YS_REQUIRE_CUDA_OR_SKIP();
   const int64_t n = 4096;
@@ -47,13 +34,13 @@ TEST_CASE("GeGLU, scale, soft-cap and the position temperature match the CPU ops
   cpu::gelu_mul(g.data(), u.data(), ref.data(), n);
   cuda::Buffer gd = cuda::upload(g), ud = cuda::upload(u), od = test::poisoned(size_t(n) * 4);
   cuda::gelu_mul(gd.as<float>(), ud.as<float>(), od.as<float>(), n);
-  CHECK(worst_rel(cuda::download<float>(od.data(), size_t(n)), ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(od.data(), size_t(n)), ref) <= 1e-6);
 
   std::vector<float> c = test::randn(size_t(n), 43, 60.0f), c_ref = c;
   cpu::softcap_inplace(c_ref.data(), n, 30.0f);
   cuda::Buffer cd = cuda::upload(c);
   cuda::softcap(cd.as<float>(), n, 30.0f);
-  CHECK(worst_rel(cuda::download<float>(cd.data(), size_t(n)), c_ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(cd.data(), size_t(n)), c_ref) <= 1e-6);
 
   std::vector<float> s_ref = c;
   cpu::scale_inplace(s_ref.data(), n, 25.3f);
@@ -69,7 +56,7 @@ TEST_CASE("GeGLU, scale, soft-cap and the position temperature match the CPU ops
     cpu::scale_inplace(&x_ref[size_t(t * cols)], cols, cpu::position_scale(pos[size_t(t)], 8192.0f, 0.1f, 1.0f));
   cuda::Buffer xd = cuda::upload(x), pd = cuda::upload(pos);
   cuda::scale_by_position(xd.as<float>(), rows, cols, pd.as<int32_t>(), 8192.0f, 0.1f, 1.0f);
-  CHECK(worst_rel(cuda::download<float>(xd.data(), x.size()), x_ref) <= 1e-7);
+  CHECK(test::max_rel(cuda::download<float>(xd.data(), x.size()), x_ref) <= 1e-7);
 }
 
 TEST_CASE("attention with sliding windows, chunks and soft-caps matches the CPU (both CUDA versions)") {
@@ -175,15 +162,6 @@ TEST_CASE("MoE sigmoid and softmax-over-all gates, weighted inputs and unweighte
 
 namespace {
 
-std::filesystem::path arch_file(const std::string& name, const SynthSpec& s) {
-  const char* env = std::getenv("YS_BINARY_DIR");  // the GPU bundle runs away from its build tree
-  const auto dir = std::filesystem::path(env && *env ? env : YS_BINARY_DIR) / "test_tmp" / "cuda";
-  std::filesystem::create_directories(dir);
-  const auto path = dir / (name + ".gguf");
-  engine::write_synth_model(s, path);
-  return path;
-}
-
 SynthSpec arch_spec(const std::string& arch, Type t) {
   SynthSpec s;
   s.arch = arch;
@@ -211,7 +189,7 @@ TEST_CASE("CUDA matches the CPU engine on qwen3, qwen3moe, gemma3 and llama4 syn
                                                                          {"llama4", Type::q4_0}}) {
     const std::string name = arch + "_" + quant::name(t);
     INFO(name);
-    const auto path = arch_file(name, arch_spec(arch, t));
+    const auto path = test::synth_file(name, arch_spec(arch, t));
     engine::CpuModel cpu(path, {});
     auto gpu = engine::load_cuda_model(path, {}, 0);
     const auto a = cpu.token_logprobs(text), b = gpu->token_logprobs(text);

@@ -13,6 +13,7 @@
 #include "engine/backend/cuda/cuda_model.h"
 #include "engine/backend/cpu/cpu_model.h"
 #include "engine/model/synth.h"
+#include "tests/cuda/helpers.h"
 #include "tests/cuda/skip.h"
 
 #include <algorithm>
@@ -24,15 +25,6 @@ using engine::SynthSpec;
 using quant::Type;
 
 namespace {
-
-std::filesystem::path synth_file(const std::string& name, const SynthSpec& s) {
-  const char* env = std::getenv("YS_BINARY_DIR");  // the GPU bundle runs away from its build tree
-  const auto dir = std::filesystem::path(env && *env ? env : YS_BINARY_DIR) / "test_tmp" / "cuda";
-  std::filesystem::create_directories(dir);
-  const auto path = dir / (name + ".gguf");
-  engine::write_synth_model(s, path);
-  return path;
-}
 
 std::string sample_text() {
   return "The quick brown fox jumps over the lazy dog. Question: what is 12 plus 30? Answer: 42.\n"
@@ -96,7 +88,7 @@ void check_greedy(engine::CpuModel& cpu, engine::Model& gpu, const std::string& 
 
 void run_case(const std::string& name, const SynthSpec& s) {
   INFO("case " << name);
-  const auto path = synth_file(name, s);
+  const auto path = test::synth_file(name, s);
   engine::CpuModel cpu(path, {});
   auto gpu = engine::load_cuda_model(path, {}, 0);
   const Diff d = compare_logprobs(cpu, *gpu, sample_text() + sample_text());
@@ -136,7 +128,7 @@ TEST_CASE("CUDA matches the CPU engine on MoE, qwen2 and llama3-rope synthetic m
 
 TEST_CASE("decode with CUDA graphs gives the same tokens and logprobs as plain launches") {
   YS_REQUIRE_CUDA_OR_SKIP();
-  const auto path = synth_file("graphs_q4_0", spec("llama", Type::q4_0));
+  const auto path = test::synth_file("graphs_q4_0", spec("llama", Type::q4_0));
   engine::GenerateRequest r;
   r.prompt = "The quick";
   r.max_tokens = 300;  // crosses a KV-cache reallocation (256 positions): the graph is re-captured
@@ -157,7 +149,7 @@ TEST_CASE("decode with CUDA graphs gives the same tokens and logprobs as plain l
 
 TEST_CASE("load_cuda_model rejects a bad device index with a message") {
   YS_REQUIRE_CUDA_OR_SKIP();
-  const auto path = synth_file("dense_idx", spec("llama", Type::f32));
+  const auto path = test::synth_file("dense_idx", spec("llama", Type::f32));
   CHECK_THROWS_WITH(engine::load_cuda_model(path, {}, 99), Catch::Contains("cuda:99"));
 }
 

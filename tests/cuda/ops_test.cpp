@@ -19,19 +19,6 @@
 
 using namespace ys;
 
-namespace {
-
-double max_rel(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0.0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double e = std::fabs(double(a[i]) - double(b[i])) / (std::fabs(double(b[i])) + 1e-6);
-    if (!(e <= worst)) worst = e;
-  }
-  return worst;
-}
-
-}  // namespace
-
 TEST_CASE("rmsnorm, bias, residual add and SwiGLU match the CPU ops") {
   YS_REQUIRE_CUDA_OR_SKIP();
   const int64_t n_tok = 5, dim = 576;
@@ -41,10 +28,10 @@ TEST_CASE("rmsnorm, bias, residual add and SwiGLU match the CPU ops") {
   cpu::rmsnorm(x.data(), w.data(), n_tok, dim, 1e-5f, ref.data());
   cuda::Buffer xd = cuda::upload(x), wd = cuda::upload(w), yd = test::poisoned(x.size() * 4), ud = cuda::upload(u);
   cuda::rmsnorm(xd.as<float>(), wd.as<float>(), n_tok, dim, 1e-5f, yd.as<float>());
-  CHECK(max_rel(cuda::download<float>(yd.data(), x.size()), ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(yd.data(), x.size()), ref) <= 1e-6);
   // in place (y aliases x)
   cuda::rmsnorm(xd.as<float>(), wd.as<float>(), n_tok, dim, 1e-5f, xd.as<float>());
-  CHECK(max_rel(cuda::download<float>(xd.data(), x.size()), ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(xd.data(), x.size()), ref) <= 1e-6);
 
   std::vector<float> b_ref = x;
   cpu::add_bias(b_ref.data(), w.data(), n_tok, dim);
@@ -52,13 +39,13 @@ TEST_CASE("rmsnorm, bias, residual add and SwiGLU match the CPU ops") {
   cuda::Buffer bd = cuda::upload(x);
   cuda::add_bias(bd.as<float>(), wd.as<float>(), n_tok, dim);
   cuda::add_inplace(bd.as<float>(), ud.as<float>(), n_tok * dim);
-  CHECK(max_rel(cuda::download<float>(bd.data(), x.size()), b_ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(bd.data(), x.size()), b_ref) <= 1e-6);
 
   std::vector<float> s_ref(x.size());
   cpu::silu_mul(x.data(), u.data(), s_ref.data(), n_tok * dim);
   cuda::Buffer gd = cuda::upload(x), sd = test::poisoned(x.size() * 4);
   cuda::silu_mul(gd.as<float>(), ud.as<float>(), sd.as<float>(), n_tok * dim);
-  CHECK(max_rel(cuda::download<float>(sd.data(), x.size()), s_ref) <= 1e-6);
+  CHECK(test::max_rel(cuda::download<float>(sd.data(), x.size()), s_ref) <= 1e-6);
 }
 
 TEST_CASE("rope matches the CPU: normal, NeoX, llama3 factors, YaRN, partial rotation") {

@@ -1,5 +1,6 @@
 #include "tests/reports/report_helpers.h"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -21,6 +22,70 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+std::string shared_data() {
+  const char* env = std::getenv("YARDSTICK_SHARED_DATA");
+  if (env && *env) return env;
+  return std::string(YS_SOURCE_DIR) + "/../shared/datasets";
+}
+
+E2eSetup::E2eSetup() : bin(yardstick_bin()), d(dir.path.string()), log(" >>" + d + "/log.txt 2>&1") {
+  model = d + "/tiny.gguf";
+  data = d + "/data";
+  if (!std::filesystem::exists(bin)) {
+    WARN("yardstick binary not built at " << bin << "; skipping");
+    return;
+  }
+  if (!std::filesystem::exists(shared_data() + "/mmlu")) {
+    WARN("no datasets at " << shared_data() << " (set YARDSTICK_SHARED_DATA); skipping");
+    return;
+  }
+  REQUIRE(run_cmd(bin + " synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o " +
+                  model + log) == 0);
+  REQUIRE(run_cmd(bin + " data --data-dir " + data + " import " + shared_data() + log) == 0);
+  ready = true;
+}
+
+store::RunRecord unsharded_run(store::Store& st) {
+  for (const auto& r : st.list_runs())
+    if (r.settings_json.find("\"shard\":\"\"") != std::string::npos) return r;
+  FAIL("no unsharded run in " << st.path());
+  return {};
+}
+
+void check_equal_runs(const std::string& whole_db, const std::string& merged_db, size_t n_docs) {
+  auto whole = store::Store::open(whole_db);
+  auto merged = store::Store::open(merged_db);
+  auto rw = unsharded_run(whole), rc = unsharded_run(merged);
+  CHECK(rc.settings_json == rw.settings_json);
+  CHECK(rc.dataset_json == rw.dataset_json);
+  CHECK(rc.protocol_version == rw.protocol_version);
+  CHECK(rc.status == "done");
+  auto sw = whole.get_samples(rw.id), sc = merged.get_samples(rc.id);
+  REQUIRE(sw.size() == n_docs);
+  REQUIRE(sc.size() == sw.size());
+  for (size_t i = 0; i < sw.size(); ++i) {
+    INFO("doc " << sw[i].doc_id);
+    CHECK(sc[i].doc_id == sw[i].doc_id);
+    CHECK(sc[i].prompt_hash == sw[i].prompt_hash);
+    CHECK(sc[i].request_json == sw[i].request_json);
+    CHECK(sc[i].output_json == sw[i].output_json);
+    CHECK(sc[i].target == sw[i].target);
+    CHECK(sc[i].scores_json == sw[i].scores_json);
+    CHECK(sc[i].extra_json == sw[i].extra_json);
+  }
+  auto mw = whole.get_metrics(rw.id), mc = merged.get_metrics(rc.id);
+  REQUIRE_FALSE(mw.empty());
+  REQUIRE(mc.size() == mw.size());
+  for (size_t i = 0; i < mw.size(); ++i) {
+    INFO("metric " << mw[i].name);
+    CHECK(mc[i].name == mw[i].name);
+    CHECK(mc[i].value == mw[i].value);
+    CHECK(mc[i].std_err == mw[i].std_err);
+    CHECK(mc[i].n == mw[i].n);
+    CHECK(mc[i].headline == mw[i].headline);
+  }
 }
 
 std::vector<double> scores(size_t n, size_t ones) {

@@ -48,6 +48,26 @@ std::string add_mmlu_run(store::Store& st, const FakeMmluRun& r);
 // n scores with `ones` ones first.
 std::vector<double> scores(size_t n, size_t ones);
 
+// The datasets folder: $YARDSTICK_SHARED_DATA, else ../shared/datasets beside the source tree.
+std::string shared_data();
+
+// The set-up of the end-to-end tests here: the yardstick binary, a synthetic 2-layer llama
+// (f32) at `model` and the shared datasets imported into `data`, all in a temporary folder
+// `d`; command output appended to `log`. ready is false, with a WARN saying why, when the
+// binary is not built or the datasets are absent (the test then returns: skipped, not failed).
+struct E2eSetup {
+  TempDir dir;
+  std::string bin, d, log, model, data;
+  bool ready = false;
+  E2eSetup();
+};
+
+// The run of a store that no --shard made (a whole run, or one folded by --combine-shards).
+store::RunRecord unsharded_run(store::Store& st);
+// The unsharded run of merged_db equals that of whole_db record for record: settings, dataset,
+// protocol, each of the n_docs samples (request, output, target, scores, extra) and each metric.
+void check_equal_runs(const std::string& whole_db, const std::string& merged_db, size_t n_docs);
+
 // Runs a command line; returns its exit code (-1 if it did not exit normally).
 int run_cmd(const std::string& cmd);
 std::string yardstick_bin();

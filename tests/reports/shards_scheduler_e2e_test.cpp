@@ -7,76 +7,18 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 using namespace ys::test;
 
-namespace {
-
-std::string shared_data() {
-  const char* env = std::getenv("YARDSTICK_SHARED_DATA");
-  if (env && *env) return env;
-  return std::string(YS_SOURCE_DIR) + "/../shared/datasets";
-}
-
-ys::store::RunRecord unsharded_run(ys::store::Store& st) {
-  for (const auto& r : st.list_runs())
-    if (r.settings_json.find("\"shard\":\"\"") != std::string::npos) return r;
-  FAIL("no unsharded run in " << st.path());
-  return {};
-}
-
-// The combined run in `merged` equals the unsharded run in `whole`, record for record.
-void check_equal_runs(const std::string& whole_db, const std::string& merged_db, size_t n_docs) {
-  auto whole = ys::store::Store::open(whole_db);
-  auto merged = ys::store::Store::open(merged_db);
-  auto rw = unsharded_run(whole), rc = unsharded_run(merged);
-  CHECK(rc.settings_json == rw.settings_json);
-  CHECK(rc.dataset_json == rw.dataset_json);
-  CHECK(rc.status == "done");
-  auto sw = whole.get_samples(rw.id), sc = merged.get_samples(rc.id);
-  REQUIRE(sw.size() == n_docs);
-  REQUIRE(sc.size() == sw.size());
-  for (size_t i = 0; i < sw.size(); ++i) {
-    INFO("doc " << sw[i].doc_id);
-    CHECK(sc[i].doc_id == sw[i].doc_id);
-    CHECK(sc[i].request_json == sw[i].request_json);
-    CHECK(sc[i].output_json == sw[i].output_json);
-    CHECK(sc[i].scores_json == sw[i].scores_json);
-  }
-  auto mw = whole.get_metrics(rw.id), mc = merged.get_metrics(rc.id);
-  REQUIRE_FALSE(mw.empty());
-  REQUIRE(mc.size() == mw.size());
-  for (size_t i = 0; i < mw.size(); ++i) {
-    INFO("metric " << mw[i].name);
-    CHECK(mc[i].name == mw[i].name);
-    CHECK(mc[i].value == mw[i].value);
-    CHECK(mc[i].n == mw[i].n);
-  }
-}
-
-}  // namespace
-
 TEST_CASE("scheduler recipes: concurrent shard processes on one store and on N stores merge to the whole run",
           "[reports][merge][shards][e2e]") {
-  const std::string bin = yardstick_bin();
-  if (!std::filesystem::exists(bin)) {
-    WARN("yardstick binary not built at " << bin << "; skipping");
-    return;
-  }
-  if (!std::filesystem::exists(shared_data() + "/mmlu")) {
-    WARN("no datasets at " << shared_data() << " (set YARDSTICK_SHARED_DATA); skipping");
-    return;
-  }
-  TempDir dir;
-  const std::string d = dir.path.string(), log = " >>" + d + "/log.txt 2>&1";
-  const std::string model = d + "/tiny.gguf", data = d + "/data";
+  E2eSetup e;
+  if (!e.ready) return;
+  const std::string &bin = e.bin, &d = e.d, &log = e.log, &model = e.model, &data = e.data;
+  TempDir& dir = e.dir;
   const std::string tools = std::string(YS_SOURCE_DIR) + "/tools";
-  REQUIRE(run_cmd(bin + " synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o " +
-                  model + log) == 0);
-  REQUIRE(run_cmd(bin + " data --data-dir " + data + " import " + shared_data() + log) == 0);
   const std::string flags = " --model " + model + " --suite mmlu --limit 7 --threads 1 --data-dir " + data;
   INFO("log: " << read_file(dir.path / "log.txt"));
   REQUIRE(run_cmd(bin + " run" + flags + " --db " + d + "/whole.db" + log) == 0);

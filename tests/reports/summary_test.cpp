@@ -148,32 +148,12 @@ TEST_CASE("report summary: an interval when one question per subject leaves no s
   CHECK(html.find("Accuracy per subject") > subjects);
 }
 
-namespace {
-
-std::string shared_data() {
-  const char* env = std::getenv("YARDSTICK_SHARED_DATA");
-  if (env && *env) return env;
-  return std::string(YS_SOURCE_DIR) + "/../shared/datasets";
-}
-
-}  // namespace
-
 TEST_CASE("run + report end to end: real thread count, one question per subject, full-run line", "[reports][summary][e2e]") {
-  const std::string bin = yardstick_bin();
-  if (!std::filesystem::exists(bin)) {
-    WARN("yardstick binary not built at " << bin << "; skipping");
-    return;
-  }
-  if (!std::filesystem::exists(shared_data() + "/mmlu")) {
-    WARN("no datasets at " << shared_data() << " (set YARDSTICK_SHARED_DATA); skipping");
-    return;
-  }
-  TempDir dir;
-  const std::string d = dir.path.string(), log = " >>" + d + "/log.txt 2>&1";
-  const std::string model = d + "/tiny.gguf", data = d + "/data", db = d + "/r.db";
-  REQUIRE(run_cmd(bin + " synth --arch llama --layers 2 --dim 64 --heads 4 --kv-heads 2 --ffn 128 --vocab 512 --type f32 -o " +
-                  model + log) == 0);
-  REQUIRE(run_cmd(bin + " data --data-dir " + data + " import " + shared_data() + log) == 0);
+  E2eSetup e;
+  if (!e.ready) return;
+  const std::string &bin = e.bin, &d = e.d, &log = e.log, &model = e.model, &data = e.data;
+  TempDir& dir = e.dir;
+  const std::string db = d + "/r.db";
   INFO("log: " << read_file(dir.path / "log.txt"));
   // --threads 0 (the default): all cores; the run must record how many that was.
   REQUIRE(run_cmd(bin + " run --model " + model + " --suite mmlu --limit-per-subject 1 --data-dir " + data + " --db " + db + log) == 0);
