@@ -35,6 +35,8 @@ echo "== engine benchmark =="
 mkdir -p "$out"
 "$y" report --db "$db" --format html -o "$out/report.html"
 "$y" report --db "$db" --format md -o "$out/report.md"
-sed -n '/^| suite /,/^$/p' "$out/report.md"
+# The summary table for the terminal, without Markdown's escapes (Q4\_1, \[a, b\], &lt;).
+sed -n '/^| suite /,/^$/p' "$out/report.md" |
+  sed -e 's/\\\([][_*`|]\)/\1/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
 echo
 echo "Report: $out/report.html (Markdown: $out/report.md); runs: $y list --db $db"
