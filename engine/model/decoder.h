@@ -1,8 +1,9 @@
 // The decoder-only transformer every architecture in engine/model is written as: token
 // embeddings, layers that add blocks to the residual rows x, and the output head. The blocks
-// (attention, GLU feed-forward, sparse MoE) and the tensor binders live here once; an
-// architecture's file says which blocks a layer adds and with which options (QK norm before or
-// after rope, biases, rope and attention mask per layer, post-norms, a shared expert).
+// (attention, GLU feed-forward; sparse MoE is one Backend operation) and the tensor binders
+// (dense, MoE) live here once; an architecture's file says which blocks a layer adds and with
+// which options (QK norm before or after rope, biases, rope and attention mask per layer,
+// post-norms, a shared expert).
 //
 //   x = embed(tokens) [* embed_scale]
 //   per layer: Decoder::layer adds blocks, each x += [post_norm](block(rmsnorm(x, norm)))
