@@ -19,6 +19,11 @@ The server's own sampling defaults would change greedy output (repeat_penalty 1.
 passes --remote-extra '{"repeat_penalty": 1.0}'. Differences in logprobs are expected: llama.cpp
 computes with 8-bit activations and its own kernels (MEASURED.md: ~0.07-0.10 mean on random-weight
 models); Yardstick's default is exact f32 activations. Dev script only.
+
+Measured (2026-12-07, llama-cpp-python 0.3.36): GSM8K scores 10/10 identical, texts 7/10. MMLU
+|delta| ~15 nats: llama-cpp-python's echo token_logprobs give each prompt token's logprob under
+the distribution after it rather than before it (its issue #1983), so that server cannot serve
+loglikelihood suites; the MMLU numbers printed here measure that bug, not Yardstick.
 """
 import argparse
 import json
