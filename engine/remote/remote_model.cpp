@@ -83,8 +83,9 @@ void run_parallel(size_t n, int threads, const std::function<void(size_t)>& work
 std::string unsupported_ll(const RemoteOptions& o, const std::string& why) {
   return fmt::format(
       "{}: this endpoint cannot score loglikelihood requests ({}); loglikelihood suites (mmlu) need a server that "
-      "returns prompt logprobs (/v1/completions with echo + logprobs, or vLLM's prompt_logprobs: vLLM, llama.cpp's "
-      "server, yardstick serve). Generation suites (gsm8k, humaneval, wmt) still run here",
+      "returns right prompt logprobs (/v1/completions with echo + logprobs, or vLLM's prompt_logprobs: vLLM, "
+      "yardstick serve; not llama.cpp's llama-server, which returns none, nor llama-cpp-python's, which are shifted "
+      "by one token). Generation suites (gsm8k, humaneval, wmt) still run here",
       o.endpoint.spec(), why);
 }
 
