@@ -19,7 +19,6 @@
 #include "tests/cuda/skip.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <numeric>
 
 using namespace ys;
